@@ -1,0 +1,127 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { initHasher } from '../../src/executor/hash.js';
+import { StageFs, normalizePath } from '../../src/executor/stage-fs.js';
+import { FsError } from '../../src/executor/fs-types.js';
+
+beforeAll(async () => {
+  await initHasher();
+});
+
+function fsWith(): StageFs {
+  const fs = new StageFs();
+  fs.mkdir('/etc');
+  fs.writeFile('/etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n');
+  return fs;
+}
+
+describe('StageFs', () => {
+  it('normalises paths against a working directory', () => {
+    expect(normalizePath('a/../b/', '/app')).toBe('/app/b');
+    expect(normalizePath('/x//y/.')).toBe('/x/y');
+    expect(normalizePath('../../..', '/a')).toBe('/');
+  });
+
+  it('records added, modified and removed paths per step, sorted', () => {
+    const fs = fsWith();
+    fs.beginStep();
+    fs.mkdir('/app/sub', { parents: true });
+    fs.writeFile('/app/sub/a.txt', 'hello');
+    fs.writeFile('/etc/passwd', 'changed\n');
+    fs.remove('/etc/passwd');
+    const diff = fs.endStep();
+    expect(diff.changes.map((c) => `${c.change} ${c.path}`)).toEqual(['added /app', 'added /app/sub', 'added /app/sub/a.txt', 'removed /etc/passwd']);
+    expect(diff.size).toBe(5);
+  });
+
+  it('counts a rewrite with equal bytes and a touch as modified (overlayfs copies the file up into the layer)', () => {
+    const fs = fsWith();
+    fs.beginStep();
+    fs.writeFile('/etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n');
+    expect(fs.endStep().changes.map((c) => c.change)).toEqual(['modified']);
+    fs.beginStep();
+    fs.mkdir('/etc', { parents: true });
+    expect(fs.endStep().changes).toEqual([]);
+    fs.beginStep();
+    fs.touch('/etc/passwd');
+    expect(fs.endStep().changes.map((c) => c.change)).toEqual(['modified']);
+  });
+
+  it('keeps the old mode of a chmod', () => {
+    const fs = fsWith();
+    fs.beginStep();
+    fs.chmod('/etc/passwd', 0o755);
+    expect(fs.endStep().changes).toEqual([{ path: '/etc/passwd', change: 'modified', type: 'file', size: 30, mode: 0o755, oldMode: 0o644 }]);
+  });
+
+  it('follows symlinks for reads and writes, but not for lstat', () => {
+    const fs = fsWith();
+    fs.symlink('/etc', '/conf');
+    fs.symlink('passwd', '/etc/pw');
+    expect(fs.lstat('/conf')?.type).toBe('symlink');
+    expect(fs.stat('/conf')?.type).toBe('dir');
+    expect(fs.readFile('/conf/pw')?.toString()).toContain('root');
+    fs.writeFile('/conf/pw', 'x');
+    expect(fs.readFile('/etc/passwd')?.toString()).toBe('x');
+    expect(fs.realpath('/conf/pw')).toBe('/etc/passwd');
+  });
+
+  it('detects symlink loops', () => {
+    const fs = new StageFs();
+    fs.symlink('/b', '/a');
+    fs.symlink('/a', '/b');
+    expect(fs.realpath('/a')).toBeUndefined();
+  });
+
+  it('fails like the kernel does', () => {
+    const fs = fsWith();
+    const code = (f: () => void): string | undefined => {
+      try {
+        f();
+      } catch (e) {
+        return (e as FsError).code;
+      }
+      return undefined;
+    };
+    expect(code(() => fs.mkdir('/etc'))).toBe('EEXIST');
+    expect(code(() => fs.mkdir('/a/b'))).toBe('ENOENT');
+    expect(code(() => fs.mkdir('/etc/passwd/x', { parents: true }))).toBe('ENOTDIR');
+    expect(code(() => fs.remove('/missing'))).toBe('ENOENT');
+    expect(code(() => fs.remove('/etc'))).toBe('ENOTEMPTY');
+    expect(code(() => fs.writeFile('/etc', 'x'))).toBe('EISDIR');
+    expect(code(() => fs.mkdir('/etc', { parents: true }))).toBeUndefined();
+  });
+
+  it('keeps external content out of memory and loads it on demand', () => {
+    const fs = new StageFs();
+    let loads = 0;
+    fs.writeExternalFile('/big', { size: 1000, digest: 'abcdabcdabcdabcd', load: () => (loads++, Buffer.alloc(1000)) }, { mode: 0o600, uid: 1, gid: 2 });
+    expect(fs.lstat('/big')).toEqual({ type: 'file', mode: 0o600, uid: 1, gid: 2, size: 1000 });
+    expect(loads).toBe(0);
+    expect(fs.readFile('/big')?.length).toBe(1000);
+    expect(fs.fileDigest('/big')).toBe('abcdabcdabcdabcd');
+  });
+
+  it('clones deeply: a child stage does not change its parent', () => {
+    const parent = fsWith();
+    parent.symlink('/etc/passwd', '/pw');
+    const child = parent.clone();
+    child.writeFile('/etc/passwd', 'child');
+    expect(parent.readFile('/etc/passwd')?.toString()).toContain('root');
+    expect(child.lstat('/pw')?.linkTarget).toBe('/etc/passwd');
+    expect(child.treeDigest('/etc')).not.toBe(parent.treeDigest('/etc'));
+    child.writeFile('/etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n');
+    expect(child.treeDigest('/')).toBe(parent.treeDigest('/'));
+  });
+
+  it('tree digests see modes and names but not write order', () => {
+    const a = new StageFs();
+    a.writeFile('/x', '1');
+    a.writeFile('/y', '2');
+    const b = new StageFs();
+    b.writeFile('/y', '2');
+    b.writeFile('/x', '1');
+    expect(a.treeDigest('/')).toBe(b.treeDigest('/'));
+    b.chmod('/x', 0o755);
+    expect(a.treeDigest('/')).not.toBe(b.treeDigest('/'));
+  });
+});
