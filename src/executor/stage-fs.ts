@@ -183,6 +183,14 @@ export class StageFs implements ShellFs {
     return Buffer.from(this.vol.readFileSync(real) as Buffer);
   }
 
+  /** A file's bytes, or its external description when memfs does not hold them (for copying between stages). */
+  contentOf(path: string): { data: Buffer } | { external: ExternalContent } | undefined {
+    const real = this.realpath(path);
+    if (real === undefined || this.lstat(real)?.type !== 'file') return undefined;
+    const ext = this.external.get(this.ino(real));
+    return ext ? { external: ext } : { data: Buffer.from(this.vol.readFileSync(real) as Buffer) };
+  }
+
   /** Content digest of a file (16 hex), or null when its content is unknown. */
   fileDigest(path: string): string | null {
     const st = this.vol.lstatSync(path);

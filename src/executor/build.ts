@@ -1,0 +1,239 @@
+import { isDfsimError, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { BuildPlan, PlannedStage } from '../instructions/stages.js';
+import type { Instruction, ParsedDockerfile } from '../instructions/types.js';
+import { parseDockerfile } from '../syntax/parse.js';
+import { unknownImage, type BaseImage } from './base-image.js';
+import type { BuildContext } from './context/index.js';
+import { canonicalJson, hashJson } from './hash.js';
+import { executors } from './instructions/index.js';
+import { initRunSimulator } from './run/index.js';
+import { StageFs } from './stage-fs.js';
+import { DEFAULT_PATH, DEFAULT_SHELL, EnvList, parseEnvArray, type StageState } from './state.js';
+import type { InstructionExecutor, StepContext, StepOutput } from './step.js';
+import type { Builder, BuildResult, HistoryEntry, StepResult } from './types.js';
+
+export interface ExecuteOptions {
+  builder: Builder;
+  parsed: ParsedDockerfile;
+  plan: BuildPlan;
+  context: BuildContext;
+  buildArgs: Map<string, string>;
+  /** Images the user gave with --base-image, by reference as written in FROM. */
+  baseImages: Map<string, BaseImage>;
+}
+
+/** Runs the plan's stages in order through the instruction executors, one layer record per instruction. */
+export async function executeBuild(opts: ExecuteOptions): Promise<BuildResult> {
+  await initRunSimulator();
+  const { parsed, plan, builder } = opts;
+  const built = new Map<number, StageState>();
+  const steps: StepResult[] = [];
+  const globalDeclared = new Set([...plan.globalArgs.keys()]);
+  const imageStages = new Map<string, StageState>();
+
+  const ctx: StepContext = {
+    builder,
+    file: parsed.file,
+    escapeToken: parsed.escapeToken,
+    context: opts.context,
+    buildArgs: opts.buildArgs,
+    globalArgs: plan.globalArgs,
+    globalDeclared,
+    stage(ref) {
+      const byIndex = /^\d+$/.test(ref) ? built.get(Number(ref)) : undefined;
+      if (byIndex) return byIndex;
+      for (const s of built.values()) if (s.ref.name !== null && s.ref.name.toLowerCase() === ref.toLowerCase()) return s;
+      const image = opts.baseImages.get(ref);
+      if (!image) return undefined;
+      let state = imageStages.get(ref);
+      if (!state) {
+        state = stateFromImage({ index: -1, name: ref }, image, image.os ? `${image.os}/${image.architecture}` : 'linux/amd64');
+        imageStages.set(ref, state);
+      }
+      return state;
+    },
+    image(ref) {
+      return opts.baseImages.get(ref);
+    },
+  };
+
+  for (const planned of plan.stages) {
+    const ref = { index: planned.stage.index, name: planned.stage.name };
+    const { state, fromStep } = startStage(planned, built, opts);
+    steps.push(fromStep);
+    const triggers = onbuildTriggers(state, parsed);
+    state.config.OnBuild = [];
+    const all: Array<{ instruction: Instruction; trigger: boolean }> = [
+      ...triggers.map((instruction) => ({ instruction, trigger: true })),
+      ...planned.stage.instructions.map((instruction) => ({ instruction, trigger: false })),
+    ];
+    let position = 0;
+    for (const { instruction, trigger } of all) {
+      position++;
+      const step = baseStep(ref, position, instruction, builder, trigger);
+      steps.push(step);
+      state.fs.beginStep();
+      let out: StepOutput;
+      try {
+        const exec = executors[instruction.kind as Exclude<Instruction['kind'], 'FROM'>] as InstructionExecutor<typeof instruction.kind & Exclude<Instruction['kind'], 'FROM'>>;
+        out = await exec(state, instruction as never, ctx);
+      } catch (e) {
+        state.fs.endStep();
+        if (isDfsimError(e)) return failed(builder, plan, steps, step, e.diagnostics[0]!);
+        if (e instanceof Error && e.name === 'FsError') {
+          return failed(builder, plan, steps, step, { code: 'DF3302', severity: 'error', message: `${instruction.kind} failed: ${e.message}`, file: parsed.file, range: instruction.range });
+        }
+        throw e;
+      }
+      const layer = state.fs.endStep();
+      finishStep(step, out, layer, state, builder);
+    }
+    built.set(planned.stage.index, state);
+  }
+
+  const target = built.get(plan.target.index)!;
+  const size = target.history.reduce((n, h) => n + (h.size ?? 0), 0);
+  return {
+    builder,
+    target: { index: plan.target.index, name: plan.target.name },
+    steps,
+    failedStep: null,
+    error: null,
+    image: { layers: target.layers, history: target.history, size, config: { ...target.config } },
+  };
+}
+
+function baseStep(ref: StepResult['stage'], position: number, instruction: Instruction, builder: Builder, trigger: boolean): StepResult {
+  return {
+    stage: ref,
+    position,
+    instruction: instruction.original,
+    kind: instruction.kind,
+    line: instruction.range.start.line,
+    range: instruction.range,
+    vertex: builder === 'classic',
+    key: null,
+    layer: null,
+    createsLayer: false,
+    history: null,
+    opaque: null,
+    trigger,
+  };
+}
+
+function finishStep(step: StepResult, out: StepOutput, layer: StepResult['layer'], state: StageState, builder: Builder): void {
+  step.layer = out.createsLayer || (layer && layer.changes.length > 0) ? layer : null;
+  step.createsLayer = out.createsLayer;
+  step.opaque = out.opaque ?? null;
+  if (builder === 'buildkit') {
+    step.vertex = out.vertex;
+    if (out.vertex) {
+      const parent = out.noParent ? null : state.lastKey;
+      const parts = out.parts ?? {};
+      step.key = { parent, parts, digest: hashJson({ parent, parts }) };
+      if (out.manifests) step.key.manifests = out.manifests;
+      state.lastKey = step.key.digest;
+    }
+  } else {
+    // Classic: every instruction is a cached image keyed by its parent image and the whole config.
+    const parts: Record<string, unknown> = { kind: step.kind, command: out.createdBy ?? step.instruction, config: JSON.parse(canonicalJson(state.config)) };
+    const content = out.parts?.content;
+    if (content !== undefined) parts.content = content;
+    const parent = state.lastKey;
+    step.key = { parent, parts, digest: hashJson({ parent, parts }) };
+    if (out.manifests) step.key.manifests = out.manifests;
+    state.lastKey = step.key.digest;
+  }
+  if (out.createdBy !== null) {
+    const entry: HistoryEntry = { createdBy: out.createdBy, emptyLayer: !out.createsLayer, size: out.createsLayer ? (layer?.size ?? 0) : 0 };
+    state.history.push(entry);
+    step.history = entry;
+    if (out.createsLayer) state.layers++;
+  }
+}
+
+function failed(builder: Builder, plan: BuildPlan, steps: StepResult[], step: StepResult, error: Diagnostic): BuildResult {
+  return { builder, target: { index: plan.target.index, name: plan.target.name }, steps, failedStep: step, error, image: null };
+}
+
+function startStage(planned: PlannedStage, built: Map<number, StageState>, opts: ExecuteOptions): { state: StageState; fromStep: StepResult } {
+  const stage = planned.stage;
+  const ref = { index: stage.index, name: stage.name };
+  const fromStep = baseStep(ref, 0, stage.from, opts.builder, false);
+  let state: StageState;
+  if (planned.base.kind === 'stage') {
+    const parent = built.get(planned.base.index);
+    if (!parent) throw new Error(`stage ${planned.base.index} was not built before stage ${stage.index}`);
+    state = {
+      ...parent,
+      ref,
+      fs: parent.fs.clone(),
+      env: parent.env.clone(),
+      buildArgs: parent.buildArgs.clone(),
+      declaredArgs: new Set(parent.declaredArgs),
+      config: structuredClone(parent.config),
+      history: [...parent.history],
+    };
+    fromStep.vertex = false;
+  } else {
+    const image = planned.base.kind === 'scratch' ? null : opts.baseImages.get(planned.base.ref) ?? unknownImage(planned.base.ref, planned.platform);
+    state = image ? stateFromImage(ref, image, planned.platform) : emptyState(ref, planned.platform);
+    if (image) {
+      const parts = { kind: 'FROM', image: image.id, platform: planned.platform };
+      fromStep.vertex = true;
+      fromStep.key = { parent: null, parts, digest: hashJson({ parent: null, parts }) };
+      state.lastKey = fromStep.key.digest;
+    } else {
+      fromStep.vertex = opts.builder === 'classic';
+      if (opts.builder === 'classic') {
+        const parts = { kind: 'FROM', image: 'scratch', platform: planned.platform };
+        fromStep.key = { parent: null, parts, digest: hashJson({ parent: null, parts }) };
+        state.lastKey = fromStep.key.digest;
+      }
+    }
+  }
+  return { state, fromStep };
+}
+
+function emptyState(ref: StepResult['stage'], platform: string): StageState {
+  return {
+    ref,
+    fs: new StageFs(),
+    env: EnvList.from([['PATH', DEFAULT_PATH]]),
+    buildArgs: new EnvList(),
+    declaredArgs: new Set(),
+    user: '',
+    workdir: '/',
+    shell: [...DEFAULT_SHELL],
+    config: { Env: [`PATH=${DEFAULT_PATH}`], Cmd: null, Entrypoint: null, WorkingDir: '', User: '', Labels: {}, ExposedPorts: [], Volumes: [], StopSignal: null, Shell: null, OnBuild: [], Healthcheck: null },
+    history: [],
+    layers: 0,
+    lastKey: null,
+    platform,
+    exact: true,
+  };
+}
+
+function stateFromImage(ref: StepResult['stage'], image: BaseImage, platform: string): StageState {
+  const state = emptyState(ref, platform);
+  image.populate(state.fs);
+  const env = EnvList.from(parseEnvArray(image.config.Env));
+  if (!env.has('PATH')) env.set('PATH', DEFAULT_PATH);
+  state.env = env;
+  state.config = structuredClone(image.config);
+  state.config.Env = env.toArray();
+  state.user = image.config.User;
+  state.workdir = image.config.WorkingDir || '/';
+  state.shell = image.config.Shell ? [...image.config.Shell] : [...DEFAULT_SHELL];
+  state.history = image.history.map((h) => ({ createdBy: h.createdBy, emptyLayer: h.emptyLayer, size: h.size }));
+  state.layers = image.layers;
+  state.exact = image.known;
+  return state;
+}
+
+/** ONBUILD triggers of the base (an image or an earlier stage) run first in the child stage, then are cleared. */
+function onbuildTriggers(state: StageState, parsed: ParsedDockerfile): Instruction[] {
+  if (state.config.OnBuild.length === 0) return [];
+  const text = `FROM scratch\n${state.config.OnBuild.join('\n')}\n`;
+  return parseDockerfile(text, `${parsed.file} (ONBUILD triggers)`).stages[0]?.instructions ?? [];
+}

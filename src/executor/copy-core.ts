@@ -1,0 +1,178 @@
+import { posix } from 'node:path';
+import type { AddInstruction, CopyInstruction } from '../instructions/types.js';
+import { goMatch, hasWildcard, type ContextEntry } from './context/index.js';
+import type { StageFs } from './stage-fs.js';
+import { resolveUser, resolveWorkdir, type StageState } from './state.js';
+import { expandWord, stepError, type StepContext } from './step.js';
+import type { FileManifest } from './types.js';
+
+/** One file-system object to copy, from the context or from another stage. */
+export interface CopySource {
+  /** The source as the user wrote it after expansion (for messages). */
+  spec: string;
+  /** Path inside its origin: context-relative ('' = root) or absolute in a stage. */
+  path: string;
+  type: 'file' | 'dir' | 'symlink' | 'other';
+}
+
+export interface CopyOptions {
+  uid: number;
+  gid: number;
+  /** --chmod as a number, or null to keep the source modes. */
+  mode: number | null;
+}
+
+/** Expands --chown/--chmod and resolves names in the destination stage's /etc/passwd and /etc/group. */
+export function copyOwnership(state: StageState, instruction: CopyInstruction | AddInstruction, ctx: StepContext): CopyOptions & { chown: string | null; chmod: string | null } {
+  const chown = instruction.chown === null ? null : expandWord(instruction.chown, state, ctx, instruction);
+  const chmod = instruction.chmod === null ? null : expandWord(instruction.chmod, state, ctx, instruction);
+  let uid = 0;
+  let gid = 0;
+  if (chown !== null && chown !== '') {
+    const user = resolveUser(state.fs, chown);
+    if (!user) {
+      throw stepError(ctx, instruction, 'DF3204', `unable to convert uid/gid chown string "${chown}": no such user or group in the image's /etc/passwd or /etc/group`, 'Use numeric ids (--chown=1000:1000) or create the user in an earlier RUN.');
+    }
+    uid = user.uid;
+    gid = user.gid;
+  }
+  let mode: number | null = null;
+  if (chmod !== null && chmod !== '') {
+    if (!/^[0-7]{1,4}$/.test(chmod)) throw stepError(ctx, instruction, 'DF3205', `invalid --chmod value "${chmod}"`, 'Give an octal mode such as 0755.');
+    mode = parseInt(chmod, 8);
+  }
+  return { uid, gid, mode, chown, chmod };
+}
+
+/** The absolute destination, resolved against WORKDIR. Keeps a trailing slash as "is a directory". */
+export function copyDestination(state: StageState, instruction: CopyInstruction | AddInstruction, ctx: StepContext): { path: string; isDir: boolean; raw: string } {
+  const raw = expandWord(instruction.dest, state, ctx, instruction);
+  const isDir = raw.endsWith('/') || raw === '.' || raw.endsWith('/.');
+  return { path: resolveWorkdir(state.workdir, raw), isDir, raw };
+}
+
+/** Cleans a context source: leading '/' and '..' cannot leave the context (BuildKit cleans them away). */
+export function cleanContextPath(p: string): string {
+  const n = posix.normalize(`/${p}`);
+  return n === '/' ? '' : n.replace(/^\/+/, '').replace(/\/$/, '');
+}
+
+/** Matches a source pattern component by component with Go's filepath.Match. */
+export function matchEntries(pattern: string, candidates: Iterable<string>): string[] {
+  const parts = pattern.split('/');
+  const out: string[] = [];
+  for (const c of candidates) {
+    const cp = c.split('/');
+    if (cp.length !== parts.length) continue;
+    if (parts.every((p, i) => goMatch(p, cp[i]!))) out.push(c);
+  }
+  return out.sort();
+}
+
+/** Resolves a context source to entries, failing the way the builder fails. */
+export function resolveContextSource(spec: string, state: StageState, instruction: CopyInstruction | AddInstruction, ctx: StepContext): CopySource[] {
+  const path = cleanContextPath(spec);
+  if (ctx.builder === 'classic' && posix.normalize(spec).startsWith('..')) {
+    throw stepError(ctx, instruction, 'DF3203', `forbidden path outside the build context: ${spec}`, 'Sources must be inside the build context; move the file into it or change the context directory.');
+  }
+  if (hasWildcard(path)) {
+    let matches: string[];
+    try {
+      matches = matchEntries(path, [...ctx.context.entries()].map((e) => e.path).filter((p) => p !== ''));
+    } catch {
+      throw stepError(ctx, instruction, 'DF3206', `invalid wildcard pattern "${spec}"`, 'Fix the pattern: a "[" needs a closing "]".');
+    }
+    if (matches.length === 0) {
+      throw stepError(ctx, instruction, 'DF3201', `no source files were specified: "${spec}" matches nothing in the build context`, 'Check the pattern and your .dockerignore.');
+    }
+    return matches.map((m) => ({ spec, path: m, type: ctx.context.get(m)!.type }));
+  }
+  const entry = ctx.context.get(path);
+  if (!entry) {
+    if (ctx.context.isIgnored(path)) {
+      throw stepError(ctx, instruction, 'DF3202', `"${spec}" is excluded by .dockerignore${ctx.context.dockerignore.file ? ` (${ctx.context.dockerignore.file})` : ''}, so the builder never receives it`, 'Remove the matching pattern from .dockerignore, or add a "!" exception for this path.');
+    }
+    throw stepError(ctx, instruction, 'DF3201', `"${spec}" not found in the build context`, 'Check the path: sources are relative to the context directory, not to the Dockerfile.');
+  }
+  return [{ spec, path, type: entry.type }];
+}
+
+/** Files under a context path, keyed relative to it: the key's content input and the miss explanation's evidence. */
+export function contextManifest(sourcePath: string, entries: Iterable<ContextEntry>): FileManifest {
+  const manifest: FileManifest = {};
+  const prefix = sourcePath === '' ? '' : `${sourcePath}/`;
+  for (const e of entries) {
+    if (e.path !== sourcePath && !e.path.startsWith(prefix)) continue;
+    const rel = e.path === sourcePath ? '.' : e.path.slice(prefix.length);
+    const rec: FileManifest[string] = { type: e.type, mode: e.mode, size: e.size, digest: e.digest };
+    if (e.linkTarget !== undefined) rec.linkTarget = e.linkTarget;
+    manifest[rel] = rec;
+  }
+  return manifest;
+}
+
+/** Copies a context entry (recursively for directories) to `dest` in the stage. */
+export function copyFromContext(entry: ContextEntry, dest: string, opts: CopyOptions, ctx: StepContext, fs: StageFs): void {
+  const uid = opts.uid;
+  const gid = opts.gid;
+  if (entry.type === 'dir') {
+    ensureDir(fs, dest, opts.mode ?? entry.mode, uid, gid);
+    for (const name of ctx.context.children(entry.path)) {
+      const child = ctx.context.get(entry.path === '' ? name : `${entry.path}/${name}`);
+      if (child) copyFromContext(child, posix.join(dest, name), opts, ctx, fs);
+    }
+  } else if (entry.type === 'symlink') {
+    replace(fs, dest);
+    fs.symlink(entry.linkTarget ?? '', dest);
+    fs.lchown(dest, uid, gid);
+  } else if (entry.type === 'file') {
+    replace(fs, dest, true);
+    const path = entry.path;
+    fs.writeExternalFile(dest, { size: entry.size, digest: entry.digest, load: () => ctx.context.readFile(path) }, { mode: opts.mode ?? entry.mode, uid, gid });
+  }
+}
+
+/** Copies a path from another stage's filesystem (COPY --from), keeping links and modes. */
+export function copyBetweenStages(from: StageFs, src: string, dest: string, opts: CopyOptions, to: StageFs): void {
+  const info = from.lstat(src);
+  if (!info) return;
+  if (info.type === 'dir') {
+    ensureDir(to, dest, opts.mode ?? info.mode, opts.uid, opts.gid);
+    for (const name of from.readdir(src) ?? []) copyBetweenStages(from, posix.join(src, name), posix.join(dest, name), opts, to);
+  } else if (info.type === 'symlink') {
+    replace(to, dest);
+    to.symlink(info.linkTarget ?? '', dest);
+    to.lchown(dest, opts.uid, opts.gid);
+  } else if (info.type === 'file') {
+    replace(to, dest, true);
+    const content = from.contentOf(src);
+    const mode = opts.mode ?? info.mode;
+    if (content && 'data' in content) to.writeFile(dest, content.data, { mode, uid: opts.uid, gid: opts.gid });
+    else to.writeExternalFile(dest, content?.external ?? { size: info.size, digest: null }, { mode, uid: opts.uid, gid: opts.gid });
+    to.chmod(dest, mode);
+    to.chown(dest, opts.uid, opts.gid);
+  }
+}
+
+/** Creates the destination's missing parents as root-owned 0755 directories, as the builder does. */
+export function ensureParents(fs: StageFs, path: string): void {
+  const parent = posix.dirname(path);
+  if (!fs.stat(parent)) fs.mkdir(parent, { parents: true, mode: 0o755 });
+}
+
+function ensureDir(fs: StageFs, path: string, mode: number, uid: number, gid: number): void {
+  const info = fs.stat(path);
+  if (info?.type === 'dir') return;
+  if (info) fs.remove(path, { recursive: true });
+  ensureParents(fs, path);
+  fs.mkdir(path, { mode, uid, gid });
+}
+
+/** A file or link replaces whatever non-directory stands at dest. */
+function replace(fs: StageFs, dest: string, followDirs = false): void {
+  ensureParents(fs, dest);
+  const info = fs.lstat(dest);
+  if (!info) return;
+  if (info.type === 'dir' && followDirs) fs.remove(dest, { recursive: true });
+  else if (info.type !== 'dir') fs.remove(dest);
+}

@@ -1,0 +1,178 @@
+import { posix } from 'node:path';
+import type { AddInstruction, CopyInstruction } from '../../instructions/types.js';
+import { processWord } from '../../syntax/lex.js';
+import {
+  contextManifest, copyBetweenStages, copyDestination, copyFromContext, copyOwnership, ensureParents, matchEntries, resolveContextSource,
+  type CopyOptions,
+} from '../copy-core.js';
+import { hashJson } from '../hash.js';
+import type { StageFs } from '../stage-fs.js';
+import type { StageState } from '../state.js';
+import { expandWord, stepError, type StepContext, type StepOutput } from '../step.js';
+import type { FileManifest, KeyParts } from '../types.js';
+
+/**
+ * COPY [--from] [--chown] [--chmod] [--link] src... dest. Key (BuildKit §1.2): the destination, the
+ * copy options and the content of every selected source (never ENV or USER); --link drops the
+ * parent from the key unless --chmod is also given (BuildKit ignores --link then).
+ */
+export function applyCopy(state: StageState, instruction: CopyInstruction, ctx: StepContext): StepOutput {
+  return copyLike(state, instruction, ctx, instruction.from);
+}
+
+/** What ADD does beyond COPY. */
+export interface AddHooks {
+  /** A URL or git source: copies what it can and returns its key identity, or null when the source is local. */
+  remote?: (spec: string, dest: { path: string; isDir: boolean }, opts: CopyOptions) => string | null;
+  /** Unpacks a local archive into dest; false when the file is not an archive. */
+  unpack?: (contextPath: string, dest: string, opts: CopyOptions) => boolean;
+}
+
+export function copyLike(
+  state: StageState,
+  instruction: CopyInstruction | AddInstruction,
+  ctx: StepContext,
+  from: string | null,
+  hooks: AddHooks = {},
+): StepOutput {
+  const own = copyOwnership(state, instruction, ctx);
+  const dest = copyDestination(state, instruction, ctx);
+  const heredocNames = new Set(instruction.heredocs.map((h) => `<<${h.name}`));
+  const specs = instruction.sources.map((s) => (heredocNames.has(s) || heredocNames.has(s.replace(/^<<-/, '<<')) ? s : expandWord(s, state, ctx, instruction)));
+  const manifests: Record<string, FileManifest> = {};
+  const content: Record<string, string | null> = {};
+  const notUnderstood: string[] = [];
+  const fs = state.fs;
+  let count = 0;
+
+  const destFor = (name: string): string => (dest.isDir || fs.stat(dest.path)?.type === 'dir' ? posix.join(dest.path, name) : dest.path);
+
+  if (specs.length > 1 && !dest.isDir) {
+    throw stepError(ctx, instruction, 'DF3208', `when using ${instruction.kind} with more than one source file, the destination must be a directory and end with a /`, `Write the destination as "${dest.raw}/".`);
+  }
+
+  for (const spec of specs) {
+    const heredoc = instruction.heredocs.find((h) => spec === `<<${h.name}` || spec === `<<-${h.name}`);
+    if (heredoc) {
+      const body = heredoc.expand ? processWord(heredoc.content, (n) => state.env.get(n), { escapeToken: ctx.escapeToken }) : heredoc.content;
+      const target = destFor(heredoc.name);
+      ensureParents(fs, target);
+      fs.writeFile(target, body, { mode: own.mode ?? 0o644, uid: own.uid, gid: own.gid });
+      content[spec] = hashJson(body);
+      count++;
+      continue;
+    }
+    const remote = hooks.remote?.(spec, dest, own);
+    if (remote) {
+      Object.assign(content, { [spec]: remote });
+      notUnderstood.push(`remote source ${spec}`);
+      count++;
+      continue;
+    }
+    if (from !== null) {
+      count += copyFromStage(state, instruction, ctx, from, spec, dest, own, content, manifests, destFor);
+      continue;
+    }
+    const sources = resolveContextSource(spec, state, instruction, ctx);
+    if (sources.length > 1 && !dest.isDir && specs.length === 1) {
+      throw stepError(ctx, instruction, 'DF3208', `when using ${instruction.kind} with more than one source file, the destination must be a directory and end with a /`, `"${spec}" matches ${sources.length} files; write the destination as "${dest.raw}/".`);
+    }
+    for (const source of sources) {
+      const entry = ctx.context.get(source.path)!;
+      const target = entry.type === 'dir' ? dest.path : destFor(posix.basename(source.path));
+      if (entry.type === 'file' && hooks.unpack?.(source.path, dest.path, own)) {
+        // handled: a local tar archive is unpacked into the destination
+      } else {
+        copyFromContext(entry, target, own, ctx, fs);
+      }
+      const manifest = contextManifest(source.path, ctx.context.entries());
+      manifests[source.path === '' ? '.' : source.path] = manifest;
+      content[source.path === '' ? '.' : source.path] = hashJson(manifest);
+      count++;
+    }
+  }
+  if (count === 0) throw stepError(ctx, instruction, 'DF3201', 'no source files were specified', 'Name at least one source.');
+
+  const link = instruction.link && own.chmod === null && ctx.builder === 'buildkit';
+  const parts: KeyParts = {
+    kind: instruction.kind,
+    dest: dest.isDir ? `${dest.path}/` : dest.path,
+    sources: specs.map((s) => posix.basename(s)),
+    chown: own.chown,
+    chmod: own.chmod,
+    link,
+    content,
+  };
+  if (from !== null) parts.from = from;
+  if (instruction.kind === 'COPY' && instruction.parents) parts.parents = true;
+  if (instruction.exclude.length) parts.exclude = instruction.exclude;
+  const out: StepOutput = {
+    vertex: true,
+    parts,
+    noParent: link,
+    manifests,
+    layer: null,
+    createsLayer: true,
+    createdBy: copyCreatedBy(instruction, own, specs, dest.raw, ctx),
+  };
+  if (notUnderstood.length) out.opaque = { notUnderstood };
+  return out;
+}
+
+function copyFromStage(
+  state: StageState,
+  instruction: CopyInstruction | AddInstruction,
+  ctx: StepContext,
+  from: string,
+  spec: string,
+  dest: { path: string; isDir: boolean },
+  own: CopyOptions,
+  content: Record<string, string | null>,
+  manifests: Record<string, FileManifest>,
+  destFor: (name: string) => string,
+): number {
+  const source = ctx.stage(from);
+  const srcFs: StageFs | undefined = source?.fs ?? undefined;
+  if (!source || !srcFs) {
+    throw stepError(ctx, instruction, 'DF3207', `--from=${from} names no earlier stage and no image dfsim knows`, 'Use the name or index of an earlier stage, or pass the image with --base-image REF=PATH.');
+  }
+  const abs = posix.normalize(`/${spec}`);
+  const paths = /[*?[]/.test(abs) ? matchEntries(abs.slice(1), srcFs.walk('/').filter((p) => p !== '/').map((p) => p.slice(1))).map((p) => `/${p}`) : [abs];
+  let n = 0;
+  for (const p of paths) {
+    const info = srcFs.lstat(srcFs.resolve(p, true) ?? p);
+    if (!info) {
+      throw stepError(ctx, instruction, 'DF3201', `"${spec}" not found in stage ${from}`, `Check that stage ${from} creates ${abs}.`);
+    }
+    const real = srcFs.resolve(p, true) ?? p;
+    const target = info.type === 'dir' ? dest.path : destFor(posix.basename(p));
+    copyBetweenStages(srcFs, real, target, own, state.fs);
+    // Early cut-off: the key takes the selected content, not the source stage's chain. Unknown
+    // content (an opaque RUN made it) falls back to the source stage's key: a miss there is predicted to reach here.
+    const digest = srcFs.treeDigest(real);
+    content[`${from}:${p}`] = digest ?? `chain:${source.lastKey}`;
+    manifests[`${from}:${p}`] = stageManifest(srcFs, real);
+    n++;
+  }
+  return n;
+}
+
+function stageManifest(fs: StageFs, root: string): FileManifest {
+  const manifest: FileManifest = {};
+  for (const p of fs.walk(root)) {
+    const info = fs.lstat(p)!;
+    const rel = p === root ? '.' : p.slice(root === '/' ? 1 : root.length + 1);
+    const rec: FileManifest[string] = { type: info.type, mode: info.mode, size: info.size, digest: info.type === 'file' ? fs.fileDigest(p) : null };
+    if (info.linkTarget !== undefined) rec.linkTarget = info.linkTarget;
+    manifest[rel] = rec;
+  }
+  return manifest;
+}
+
+function copyCreatedBy(instruction: CopyInstruction | AddInstruction, own: { chown: string | null; chmod: string | null }, specs: string[], destRaw: string, ctx: StepContext): string {
+  if (ctx.builder === 'classic') return `${instruction.kind} ${specs.join(' ')} ${destRaw}`;
+  const flags: string[] = [];
+  if (own.chown) flags.push(`--chown=${own.chown}`);
+  if (own.chmod) flags.push(`--chmod=${own.chmod}`);
+  return `${instruction.kind} ${[...flags, ...specs, destRaw].join(' ')} # buildkit`;
+}

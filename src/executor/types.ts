@@ -1,0 +1,78 @@
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Keyword } from '../instructions/types.js';
+import type { Range } from '../syntax/position.js';
+import type { LayerDiff } from './stage-fs.js';
+
+export type Builder = 'buildkit' | 'classic';
+
+export interface StageRef {
+  index: number;
+  name: string | null;
+}
+
+/**
+ * One input of a step's cache key, kept by name so that a miss can be explained by comparing
+ * parts with an earlier record of the same step. Values are plain JSON.
+ */
+export type KeyParts = Record<string, unknown>;
+
+export interface StepKey {
+  /** The previous vertex's key digest (the chain), or null at a root (FROM, or COPY --link). */
+  parent: string | null;
+  /** Inputs of this step alone. */
+  parts: KeyParts;
+  /** Content-selected inputs (COPY sources, --from content, bind mounts): manifests stored beside the record for file-level explanations. */
+  manifests?: Record<string, FileManifest>;
+  /** Hash of parent + parts (16 hex). */
+  digest: string;
+}
+
+/** Files of one content-keyed input: path (relative to the selected source) → header and content digest. */
+export type FileManifest = Record<string, { type: string; mode: number; size: number; digest: string | null; linkTarget?: string }>;
+
+export interface HistoryEntry {
+  createdBy: string;
+  emptyLayer: boolean;
+  /** Bytes of the layer when known; null for base-image entries whose size is unknown. */
+  size: number | null;
+}
+
+export interface StepResult {
+  stage: StageRef;
+  /** 1-based position of the step in its stage (FROM is 0; ONBUILD triggers come first). */
+  position: number;
+  instruction: string;
+  kind: Keyword;
+  line: number;
+  range: Range;
+  /** Whether this builder runs and caches the instruction as a step of its own. */
+  vertex: boolean;
+  key: StepKey | null;
+  /** Filesystem changes; null for instructions that touch no filesystem. */
+  layer: LayerDiff | null;
+  /** Whether the instruction adds a layer to the image (BuildKit: by kind; classic: by diff). */
+  createsLayer: boolean;
+  history: HistoryEntry | null;
+  /** Present when the simulation could not know some effects (package installs, downloads...). */
+  opaque: { notUnderstood: string[] } | null;
+  /** From an ONBUILD trigger of the base. */
+  trigger: boolean;
+}
+
+export interface ImageResult {
+  layers: number;
+  history: HistoryEntry[];
+  /** Bytes of all layers where known. */
+  size: number;
+  config: Record<string, unknown>;
+}
+
+export interface BuildResult {
+  builder: Builder;
+  target: StageRef;
+  steps: StepResult[];
+  /** The step that failed (its diagnostic in `error`), or null. */
+  failedStep: StepResult | null;
+  error: Diagnostic | null;
+  image: ImageResult | null;
+}
