@@ -1,0 +1,119 @@
+import fsp from 'node:fs/promises';
+import xxhash from 'xxhash-wasm';
+
+/**
+ * BuildKit-style content checksums, with XXH64 instead of sha256 (the digests are internal cache keys,
+ * never shown as Docker digests).
+ *
+ * - A file record = header (type, mode, uid=0, gid=0, size, link target) + content. The Docker client
+ *   resets uid/gid to 0, so host ownership never counts; mtime never counts (tarsum v1 drops it); the
+ *   file's own name does not count at file level (names enter through directory listings).
+ * - A directory = its own header + the sorted (child name, child digest) pairs, so empty dirs count.
+ * - To let the stat cache skip reading unchanged files, a file digest hashes the header with the
+ *   content's own XXH64 instead of the raw bytes: the same properties, one extra tiny hash.
+ */
+
+export type Hasher = Awaited<ReturnType<typeof xxhash>>;
+
+let hasherPromise: Promise<Hasher> | undefined;
+
+/** The xxhash-wasm instance, compiled once per process. */
+export function getHasher(): Promise<Hasher> {
+  hasherPromise ??= xxhash();
+  return hasherPromise;
+}
+
+/** Never one-shot a big buffer: WASM memory grows to the largest input and never shrinks. */
+export const CHUNK_SIZE = 1 << 20;
+
+export function hex64(v: bigint): string {
+  return v.toString(16).padStart(16, '0');
+}
+
+export type RecordType = 'file' | 'dir' | 'symlink' | 'other';
+
+export interface RecordHeader {
+  type: RecordType;
+  /** Permission bits (st_mode & 0o7777). */
+  mode: number;
+  size: number;
+  linkTarget?: string;
+  /** Device number of 'other' records (devices), 0 otherwise. */
+  rdev?: number;
+}
+
+const TYPE_FLAG: Record<RecordType, string> = { file: '0', symlink: '2', dir: '5', other: 'o' };
+
+export function headerString(h: RecordHeader): string {
+  // Symlink permissions never count (BuildKit forces 0777 for them).
+  const mode = h.type === 'symlink' ? 0o777 : h.mode;
+  const size = h.type === 'file' ? h.size : 0;
+  return `${TYPE_FLAG[h.type]}\0${mode.toString(8)}\0uid=0\0gid=0\0${size}\0${h.linkTarget ?? ''}\0${h.rdev ?? 0}\0`;
+}
+
+/** Minimal file-handle surface, so tests can inject read failures. */
+export interface ReadableHandle {
+  read(buffer: Buffer, offset: number, length: number, position: number | null): Promise<{ bytesRead: number }>;
+  close(): Promise<void>;
+}
+export type OpenForRead = (absPath: string) => Promise<ReadableHandle>;
+
+export const defaultOpen: OpenForRead = (p) => fsp.open(p, 'r');
+
+/**
+ * XXH64 of a file's bytes, read in chunks of at most 1 MiB into `buf` (one buffer per worker).
+ * Returns the digest and the number of bytes read (a file may change size while we read it).
+ */
+export async function hashFileContent(
+  h: Hasher,
+  absPath: string,
+  buf: Buffer,
+  open: OpenForRead = defaultOpen,
+): Promise<{ digest: string; bytes: number }> {
+  const fh = await open(absPath);
+  try {
+    const state = h.create64();
+    let total = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, CHUNK_SIZE), null);
+      if (bytesRead === 0) break;
+      state.update(buf.subarray(0, bytesRead));
+      total += bytesRead;
+    }
+    return { digest: hex64(state.digest()), bytes: total };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Content digest of a file with no bytes (sockets/devices that BuildKit turns into empty files). */
+export function emptyContentDigest(h: Hasher): string {
+  return h.h64ToString('');
+}
+
+/** Record digest of a regular file from its header and content digest. */
+export function fileDigest(h: Hasher, header: RecordHeader, contentDigest: string): string {
+  return h.h64ToString(headerString(header) + contentDigest);
+}
+
+/** Record digest of a symlink or special file: header only. */
+export function leafDigest(h: Hasher, header: RecordHeader): string {
+  return h.h64ToString(headerString(header));
+}
+
+/**
+ * Record digest of a directory. `children` must be sorted by name (byte order).
+ * `includeOwnMode` false reproduces Docker 20.10's BuildKit, whose COPY checksum ignores directory
+ * permissions (checked with the real builder: chmod 700 on a copied subdirectory still hit the cache,
+ * with a fresh context sync too); the classic builder counts them (same check missed the cache).
+ */
+export function dirDigest(
+  h: Hasher,
+  mode: number,
+  children: ReadonlyArray<readonly [name: string, digest: string]>,
+  includeOwnMode: boolean,
+): string {
+  let s = headerString({ type: 'dir', mode: includeOwnMode ? mode : 0, size: 0 });
+  for (const [name, digest] of children) s += name + '\0' + digest + '\n';
+  return h.h64ToString(s);
+}

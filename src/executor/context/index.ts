@@ -1,0 +1,247 @@
+/**
+ * The build context as Docker's client sends it: a walk of the context directory with .dockerignore
+ * applied, every entry with a BuildKit-style content digest, and a persisted stat cache so that
+ * unchanged files are not read again.
+ *
+ * Diagnostic codes used here:
+ * - DF3001 error   a context file or directory cannot be read (permissions, I/O)
+ * - DF3002 error   the ignore file has an invalid pattern (a bare "!", a pattern Docker cannot compile)
+ * - DF3003 error   readFile() of a path that is not in the context (missing, excluded, or not a file)
+ * - DF3004 error   the context directory is missing or is not a directory
+ * - DF3005 info/warning  a special file the builder leaves out (BuildKit: FIFOs; classic: sockets)
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Diagnostic } from '../../diagnostics/diagnostic.js';
+import { DfsimError, error } from '../../diagnostics/diagnostic.js';
+import type { Builder } from './dockerignore.js';
+import { IgnoreMatcher, findDockerignore, parseDockerignore } from './dockerignore.js';
+import type { OpenForRead } from './digest.js';
+import { CHUNK_SIZE, defaultOpen, dirDigest, emptyContentDigest, fileDigest, getHasher, hashFileContent, leafDigest } from './digest.js';
+import { StatCache } from './stat-cache.js';
+import type { SpecialKind, WalkedEntry } from './walk.js';
+import { unreadable, walkContext } from './walk.js';
+
+export { goMatch, hasWildcard, BadPatternError } from './go-match.js';
+export { parseDockerignore, IgnoreMatcher } from './dockerignore.js';
+export type { Builder } from './dockerignore.js';
+export type { SpecialKind } from './walk.js';
+
+export type EntryType = 'file' | 'dir' | 'symlink' | 'other';
+
+export interface ContextEntry {
+  /** POSIX, relative to the context root, no './' prefix; the root itself is ''. */
+  path: string;
+  type: EntryType;
+  /** Permission bits incl. setuid/setgid/sticky (st_mode & 0o7777). */
+  mode: number;
+  /** Files: bytes; others 0. */
+  size: number;
+  /** Symlinks: target as stored (never followed). */
+  linkTarget?: string;
+  /** 16-hex XXH64: BuildKit-style content checksum (see digest.ts). */
+  digest: string;
+  /**
+   * Set when the entry was a special file on disk. With BuildKit, sockets and devices become empty
+   * regular files (type 'file'); with the classic builder, FIFOs and devices stay type 'other'.
+   */
+  special?: SpecialKind;
+}
+
+export interface DockerignoreInfo {
+  /** Context-relative name used ('.dockerignore' or '<Dockerfile>.dockerignore'), or null. */
+  file: string | null;
+  patterns: string[];
+}
+
+export interface BuildContext {
+  /** Absolute path (never printed in fixtures). */
+  root: string;
+  builder: Builder;
+  dockerignore: DockerignoreInfo;
+  /** Notes about special files left out (DF3005). */
+  diagnostics: Diagnostic[];
+  /** Content digests reused from the stat cache vs computed by reading the file. */
+  stats: { files: number; reused: number; hashed: number };
+  /** Entry after .dockerignore filtering; undefined when missing or ignored. */
+  get(path: string): ContextEntry | undefined;
+  /** True when the path exists on disk but .dockerignore excludes it (for "excluded by .dockerignore" errors). */
+  isIgnored(path: string): boolean;
+  /** Sorted child names of a directory after filtering ([] for a non-directory or missing path). */
+  children(path: string): string[];
+  /** All entries after filtering, depth-first with children in byte order (each dir before its contents). */
+  entries(): Iterable<ContextEntry>;
+  /** File bytes (for ADD tar extraction or a simulated RUN reading a copied file). */
+  readFile(path: string): Buffer;
+}
+
+export interface LoadContextOptions {
+  /** Path of the Dockerfile (absolute or relative to cwd), for <Dockerfile-name>.dockerignore lookup; default <root>/Dockerfile. */
+  dockerfile?: string;
+  /** Where to persist the stat cache (JSON); absent = no reuse. */
+  statCachePath?: string;
+  onProgress?: (doneFiles: number, totalFiles: number) => void;
+  /** Which builder's client rules apply (ignore-file lookup, special files, dir modes in digests). Default 'buildkit'. */
+  builder?: Builder;
+  /** How many files are hashed at once. Default 8. */
+  concurrency?: number;
+  /** For tests: replaces fs.promises.open when reading file content. */
+  openForRead?: OpenForRead;
+}
+
+/**
+ * Normalises a path as COPY sources are resolved inside the context: './', '/' and trailing '/' are
+ * dropped and '..' cannot climb above the root.
+ */
+export function normalizeContextPath(p: string): string {
+  const n = path.posix.normalize('/' + p);
+  return n === '/' ? '' : n.replace(/\/+$/, '').slice(1);
+}
+
+function toPosixRelative(root: string, abs: string): string {
+  return path.relative(root, abs).split(path.sep).join('/');
+}
+
+export async function loadContext(dir: string, opts: LoadContextOptions = {}): Promise<BuildContext> {
+  const root = path.resolve(dir);
+  const builder = opts.builder ?? 'buildkit';
+  const dockerfile = opts.dockerfile ? path.resolve(opts.dockerfile) : path.join(root, 'Dockerfile');
+
+  const ignoreAbs = findDockerignore(root, dockerfile, builder);
+  const ignoreRel = ignoreAbs ? toPosixRelative(root, ignoreAbs) : null;
+  let patterns: string[] = [];
+  if (ignoreAbs) {
+    let text: string;
+    try {
+      text = fs.readFileSync(ignoreAbs, 'utf8');
+    } catch (e) {
+      throw unreadable(ignoreRel ?? '.dockerignore', e);
+    }
+    patterns = parseDockerignore(text);
+  }
+  const matcher = new IgnoreMatcher(patterns, ignoreRel ?? '.dockerignore');
+
+  const walked = walkContext(root, matcher, builder);
+  const h = await getHasher();
+  const statCache = StatCache.load(opts.statCachePath, h.h64ToString(root));
+
+  // Content digests: reuse from the stat cache, else read with bounded concurrency.
+  const contentDigests = new Map<string, string>();
+  const pending: WalkedEntry[] = [];
+  let totalFiles = 0;
+  for (const e of walked.entries.values()) {
+    if (e.type !== 'file') continue;
+    totalFiles++;
+    if (e.special) {
+      contentDigests.set(e.path, emptyContentDigest(h));
+      continue;
+    }
+    const cached = statCache.lookup(e.path, e.stat);
+    if (cached) contentDigests.set(e.path, cached);
+    else pending.push(e);
+  }
+  let done = totalFiles - pending.length;
+  opts.onProgress?.(done, totalFiles);
+  const open = opts.openForRead ?? defaultOpen;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    const buf = Buffer.allocUnsafe(CHUNK_SIZE);
+    while (next < pending.length) {
+      const e = pending[next++]!;
+      let result: { digest: string; bytes: number };
+      try {
+        result = await hashFileContent(h, path.join(root, e.path), buf, open);
+      } catch (err) {
+        throw unreadable(e.path, err);
+      }
+      contentDigests.set(e.path, result.digest);
+      if (result.bytes === e.size) statCache.record(e.path, e.stat, result.digest);
+      // The file changed while we walked: describe what we actually hashed, and do not cache it.
+      else e.size = result.bytes;
+      done++;
+      opts.onProgress?.(done, totalFiles);
+    }
+  };
+  const workers = Math.max(1, Math.min(opts.concurrency ?? 8, pending.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+
+  // Record digests, children before parents.
+  const entries = new Map<string, ContextEntry>();
+  const build = (rel: string): ContextEntry => {
+    const w = walked.entries.get(rel)!;
+    const header = { type: w.type, mode: w.mode, size: w.size, rdev: w.rdev, ...(w.linkTarget !== undefined ? { linkTarget: w.linkTarget } : {}) };
+    let digest: string;
+    if (w.type === 'dir') {
+      const pairs = (walked.children.get(rel) ?? []).map((name) => {
+        const child = build(rel === '' ? name : `${rel}/${name}`);
+        return [name, child.digest] as const;
+      });
+      digest = dirDigest(h, w.mode, pairs, builder === 'classic');
+    } else if (w.type === 'file') {
+      digest = fileDigest(h, header, contentDigests.get(rel)!);
+    } else {
+      digest = leafDigest(h, header);
+    }
+    const entry: ContextEntry = { path: rel, type: w.type, mode: w.mode, size: w.size, digest };
+    if (w.linkTarget !== undefined) entry.linkTarget = w.linkTarget;
+    if (w.special) entry.special = w.special;
+    entries.set(rel, entry);
+    return entry;
+  };
+  build('');
+
+  try {
+    statCache.save();
+  } catch {
+    // A cache that cannot be written only costs speed next time.
+  }
+
+  const children = walked.children;
+  const ctx: BuildContext = {
+    root,
+    builder,
+    dockerignore: { file: ignoreRel, patterns },
+    diagnostics: walked.diagnostics,
+    stats: { files: totalFiles, ...statCache.stats },
+    get(p) {
+      return entries.get(normalizeContextPath(p));
+    },
+    isIgnored(p) {
+      const rel = normalizeContextPath(p);
+      if (rel === '' || entries.has(rel) || !matcher.ignores(rel)) return false;
+      try {
+        fs.lstatSync(path.join(root, rel));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    children(p) {
+      return [...(children.get(normalizeContextPath(p)) ?? [])];
+    },
+    *entries() {
+      const stack: string[] = [''];
+      while (stack.length > 0) {
+        const rel = stack.pop()!;
+        yield entries.get(rel)!;
+        const names = children.get(rel);
+        if (names) for (let i = names.length - 1; i >= 0; i--) stack.push(rel === '' ? names[i]! : `${rel}/${names[i]!}`);
+      }
+    },
+    readFile(p) {
+      const rel = normalizeContextPath(p);
+      const e = entries.get(rel);
+      if (!e || e.type !== 'file') {
+        const why = !e ? (ctx.isIgnored(rel) ? 'is excluded by .dockerignore' : 'does not exist') : 'is not a regular file';
+        throw new DfsimError(error('DF3003', `"${rel}" in the build context ${why}`));
+      }
+      if (e.special) return Buffer.alloc(0);
+      try {
+        return fs.readFileSync(path.join(root, rel));
+      } catch (err) {
+        throw unreadable(rel, err);
+      }
+    },
+  };
+  return ctx;
+}

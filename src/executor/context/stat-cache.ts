@@ -1,0 +1,104 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Persisted path → content digest, reused when a file's size, mtime, inode and ctime are all unchanged.
+ * ctime cannot be set from user space (touch/utimes bump it), so a rewrite that restores the mtime is
+ * still noticed, unlike BuildKit's own size+mtime sync check (moby/buildkit#4817).
+ */
+export interface StatCacheRecord {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  ctimeMs: number;
+  mode: number;
+  /** Content digest (16-hex XXH64 of the bytes), not the record digest. */
+  digest: string;
+}
+
+export interface StatLike {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  ctimeMs: number;
+  mode: number;
+}
+
+const VERSION = 1;
+
+interface StatCacheFile {
+  version: number;
+  /** Identifies the context root without storing its absolute path. */
+  rootKey: string;
+  entries: Record<string, StatCacheRecord>;
+}
+
+export class StatCache {
+  private readonly old: Map<string, StatCacheRecord>;
+  private readonly next = new Map<string, StatCacheRecord>();
+  private changed = false;
+
+  private constructor(
+    private readonly file: string | undefined,
+    private readonly rootKey: string,
+    old: Map<string, StatCacheRecord>,
+  ) {
+    this.old = old;
+  }
+
+  /** Loads the cache; a missing, unreadable, corrupt or foreign-root file is an empty cache. */
+  static load(file: string | undefined, rootKey: string): StatCache {
+    const old = new Map<string, StatCacheRecord>();
+    if (file) {
+      try {
+        const data = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<StatCacheFile>;
+        if (data.version === VERSION && data.rootKey === rootKey && data.entries && typeof data.entries === 'object') {
+          for (const [p, r] of Object.entries(data.entries)) {
+            if (r && typeof r.digest === 'string' && /^[0-9a-f]{16}$/.test(r.digest)) old.set(p, r);
+          }
+        }
+      } catch {
+        // no usable cache: hash everything
+      }
+    }
+    return new StatCache(file, rootKey, old);
+  }
+
+  /** The cached content digest when the file is unchanged, else undefined. */
+  lookup(rel: string, st: StatLike): string | undefined {
+    const r = this.old.get(rel);
+    if (!r) return undefined;
+    if (r.size !== st.size || r.mtimeMs !== st.mtimeMs || r.ino !== st.ino || r.ctimeMs !== st.ctimeMs || r.mode !== st.mode) {
+      return undefined;
+    }
+    this.next.set(rel, r);
+    this.reusedCount++;
+    return r.digest;
+  }
+
+  record(rel: string, st: StatLike, digest: string): void {
+    this.next.set(rel, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, ctimeMs: st.ctimeMs, mode: st.mode, digest });
+    this.changed = true;
+    this.hashedCount++;
+  }
+
+  /** Writes the cache atomically (temp file + rename) when anything changed or entries were dropped. */
+  save(): void {
+    if (!this.file) return;
+    if (!this.changed && this.next.size === this.old.size) return;
+    const entries: Record<string, StatCacheRecord> = {};
+    for (const p of [...this.next.keys()].sort()) entries[p] = this.next.get(p)!;
+    const body: StatCacheFile = { version: VERSION, rootKey: this.rootKey, entries };
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(body));
+    fs.renameSync(tmp, this.file);
+  }
+
+  /** How many content digests were reused from the cache and how many were computed. */
+  get stats(): { reused: number; hashed: number } {
+    return { reused: this.reusedCount, hashed: this.hashedCount };
+  }
+  private reusedCount = 0;
+  private hashedCount = 0;
+}
