@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "printing env"
+env | sort

@@ -1,0 +1,2 @@
+<?php
+echo 'env: ' . getenv('APP_ENV');

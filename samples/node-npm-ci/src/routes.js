@@ -1,0 +1,4 @@
+module.exports = [
+  { method: 'GET', path: '/todos' },
+  { method: 'POST', path: '/todos' },
+];

@@ -1,0 +1,1 @@
+from src.main import *  # noqa: F401,F403

@@ -1,0 +1,3 @@
+import os
+
+print("log level", os.environ.get("LOG_LEVEL", "debug"))

@@ -1,0 +1,2 @@
+export TOOL_HOME=/opt/tool
+export PATH="$TOOL_HOME/bin:$PATH"

@@ -1,0 +1,3 @@
+$ErrorActionPreference = 'Stop'
+Write-Host "starting in $env:APP_HOME"
+Start-Sleep -Seconds 3600
