@@ -1,0 +1,3 @@
+#!/bin/sh
+. ./lib/util.sh
+say "app started"

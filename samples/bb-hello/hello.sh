@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "hello from $(hostname 2>/dev/null || echo busybox)"

@@ -1,0 +1,4 @@
+#!/bin/sh
+touch /tmp/ready
+echo "serving on $*"
+exec sleep 3600
