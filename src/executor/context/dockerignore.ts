@@ -3,7 +3,6 @@ import path from 'node:path';
 import balena from '@balena/dockerignore';
 import type { Ignore } from '@balena/dockerignore';
 import { DfsimError, error } from '../../diagnostics/diagnostic.js';
-import { goMatch } from './go-match.js';
 
 // The package's typings say `export default`, but at runtime it is `module.exports = factory`.
 type IgnoreFactory = (options?: { ignorecase?: boolean }) => Ignore;
@@ -63,7 +62,7 @@ export class IgnoreMatcher {
   /** True when some `!` pattern exists, so an excluded directory may still hold included paths. */
   readonly hasExceptions: boolean;
   private readonly ig: Ignore;
-  private readonly exceptions: string[][];
+  private readonly exceptions: string[];
 
   /** @param source file name for error messages */
   constructor(patterns: string[], source = '.dockerignore') {
@@ -80,7 +79,7 @@ export class IgnoreMatcher {
     // The package drops patterns starting with '#' (it re-checks for comments); Docker keeps " #x" as a
     // pattern once trimmed, and an escaped '#' means the same to both regex and filepath.Match.
     this.ig.add(patterns.map((p) => (p.startsWith('#') ? '\\' + p : p)));
-    this.exceptions = patterns.filter((p) => p.startsWith('!')).map((p) => p.slice(1).split('/'));
+    this.exceptions = patterns.filter((p) => p.startsWith('!')).map((p) => p.slice(1));
     this.hasExceptions = this.exceptions.length > 0;
     try {
       // Rules compile lazily; one probe with a parent compiles them all, so bad patterns fail here.
@@ -99,27 +98,13 @@ export class IgnoreMatcher {
   }
 
   /**
-   * Whether some `!` pattern could re-include a path at or below the excluded directory `dirRel`.
-   * Conservative: answers true whenever unsure, since descending is always correct, only slower.
+   * Whether the walk must descend into the excluded directory `dirRel`: only when some `!` pattern,
+   * taken literally, starts with `dirRel + '/'`. This is the literal prefix test of Docker 20.10's walkers
+   * (fsutil for BuildKit, pkg/archive for classic). Checked with the real builder: after `node_modules`,
+   * an exception with a wildcard before "/keep.js" re-included nothing, while `!node_modules/pkg/keep.js` did.
    */
-  mayReincludeBelow(dirRel: string): boolean {
-    if (!this.hasExceptions) return false;
-    const dirSegs = dirRel.split('/');
-    outer: for (const segs of this.exceptions) {
-      for (let i = 0; i < dirSegs.length; i++) {
-        const ps = segs[i];
-        // Pattern shorter than the dir: it names an ancestor, whose re-inclusion may cover us.
-        if (ps === undefined) return true;
-        // '**' spans segments, and regex-significant characters mean Docker's regex may differ from filepath.Match.
-        if (ps.includes('**') || /[\\^+(){}|]/.test(ps)) return true;
-        try {
-          if (!goMatch(ps, dirSegs[i]!)) continue outer;
-        } catch {
-          return true;
-        }
-      }
-      return true;
-    }
-    return false;
+  exceptionReaches(dirRel: string): boolean {
+    const prefix = dirRel + '/';
+    return this.exceptions.some((p) => (p + '/').startsWith(prefix));
   }
 }

@@ -73,8 +73,8 @@ function special(st: fs.Stats): SpecialKind | undefined {
 
 /**
  * Walks the context with lstat (symlinks are recorded, never followed), applying .dockerignore.
- * An excluded directory is pruned unless a `!` pattern could re-include something below it; an
- * excluded directory that holds re-included paths is kept as their parent.
+ * An excluded directory is pruned unless a `!` pattern literally starts with its path (see
+ * IgnoreMatcher.exceptionReaches); then it is entered and each path below is tested.
  */
 export function walkContext(root: string, matcher: IgnoreMatcher, builder: Builder): WalkResult {
   const entries = new Map<string, WalkedEntry>();
@@ -133,7 +133,7 @@ export function walkContext(root: string, matcher: IgnoreMatcher, builder: Build
       }
       const ignored = matcher.ignores(childRel);
       if (st.isDirectory()) {
-        if (ignored && !matcher.mayReincludeBelow(childRel)) continue;
+        if (ignored && !matcher.exceptionReaches(childRel)) continue;
         const child = makeEntry(childRel, childAbs, st)!;
         if (visitDir(childRel, childAbs, child, ignored)) kept.push(name);
       } else if (!ignored) {
@@ -144,7 +144,10 @@ export function walkContext(root: string, matcher: IgnoreMatcher, builder: Build
         }
       }
     }
-    if (dirIgnored && kept.length === 0) return false;
+    // An excluded dir the walk entered for an exception: BuildKit (fsutil) sends the dir itself even when
+    // nothing below is re-included; classic only recreates it as the parent of re-included paths.
+    // Both checked with Docker 20.10 (`emptyx` + `!emptyx/nothing`).
+    if (dirIgnored && kept.length === 0 && builder === 'classic') return false;
     entries.set(rel, entry);
     children.set(rel, kept);
     return true;
