@@ -122,6 +122,8 @@ function baseStep(ref: StepResult['stage'], position: number, instruction: Instr
 }
 
 function finishStep(step: StepResult, out: StepOutput, layer: StepResult['layer'], state: StageState, builder: Builder): void {
+  // The classic builder commits a layer only when the diff is non-empty (seen: a no-op RUN adds none).
+  if (builder === 'classic' && out.createsLayer && !out.opaque && (layer?.changes.length ?? 0) === 0) out = { ...out, createsLayer: false };
   step.layer = out.createsLayer || (layer && layer.changes.length > 0) ? layer : null;
   step.createsLayer = out.createsLayer;
   step.opaque = out.opaque ?? null;
@@ -132,6 +134,7 @@ function finishStep(step: StepResult, out: StepOutput, layer: StepResult['layer'
       const parts = out.parts ?? {};
       step.key = { parent, parts, digest: hashJson({ parent, parts }) };
       if (out.manifests) step.key.manifests = out.manifests;
+      step.key.meta = { args: state.buildArgs.pairs().map(([k]) => k) };
       state.lastKey = step.key.digest;
     }
   } else {
@@ -181,7 +184,7 @@ function startStage(planned: PlannedStage, built: Map<number, StageState>, opts:
     if (image) {
       const parts = { kind: 'FROM', image: image.id, platform: planned.platform };
       fromStep.vertex = true;
-      fromStep.key = { parent: null, parts, digest: hashJson({ parent: null, parts }) };
+      fromStep.key = { parent: null, parts, digest: hashJson({ parent: null, parts }), meta: { ref: planned.base.kind === 'image' ? planned.base.ref : 'scratch' } };
       state.lastKey = fromStep.key.digest;
     } else {
       fromStep.vertex = opts.builder === 'classic';

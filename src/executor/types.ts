@@ -23,6 +23,8 @@ export interface StepKey {
   parts: KeyParts;
   /** Content-selected inputs (COPY sources, --from content, bind mounts): manifests stored beside the record for file-level explanations. */
   manifests?: Record<string, FileManifest>;
+  /** Facts that help explain a miss but are not inputs (e.g. which env names are ARGs); never hashed. */
+  meta?: Record<string, unknown>;
   /** Hash of parent + parts (16 hex). */
   digest: string;
 }

@@ -1,0 +1,231 @@
+import { canonicalJson, hashJson } from '../executor/hash.js';
+import type { BuildResult, FileManifest, StepResult } from '../executor/types.js';
+import type { CacheStore, StoredRecord } from './store.js';
+
+/** One input that differs from the closest earlier record of the same step. */
+export type Change =
+  | { part: 'file'; source: string; path: string; change: 'added' | 'removed' | 'modified' | 'mode'; oldMode?: number; newMode?: number }
+  | { part: 'env'; name: string; old: string | null; new: string | null; arg: boolean }
+  | { part: 'stage-output'; stage: string; path: string }
+  | { part: 'base'; old: string; new: string }
+  | { part: 'command' | 'shell' | 'user' | 'cwd' | 'dest' | 'chown' | 'chmod' | 'sources' | 'mounts' | 'network' | 'security' | 'link' | 'platform' | 'config' | 'other'; old: unknown; new: unknown };
+
+export interface StepPointer {
+  stage: { index: number; name: string | null };
+  position: number;
+  instruction: string;
+  line: number;
+}
+
+export interface MissReason {
+  /** cold: never built; no-cache: lookup bypassed; inputs: this step's own inputs changed; knock-on: an earlier step in its chain missed. */
+  cause: 'cold' | 'no-cache' | 'inputs' | 'knock-on';
+  changes: Change[];
+  /** For knock-on misses: the root-cause step this one follows. */
+  follows: StepPointer | null;
+}
+
+export interface StepPrediction {
+  cached: boolean | null;
+  reason: MissReason | null;
+}
+
+export interface Prediction {
+  steps: StepPrediction[];
+  reused: number;
+  rebuilt: number;
+  /** Index into steps of the first miss whose cause is its own inputs (the root cause), or null. */
+  firstMiss: number | null;
+}
+
+export interface PredictOptions {
+  noCache: boolean;
+  /** --no-cache-filter: stage names (case-insensitive) whose RUN/COPY/ADD skip the lookup. */
+  noCacheFilter?: string[];
+  stepId: (step: StepResult) => string;
+}
+
+/**
+ * Which steps the builder would reuse. BuildKit looks each vertex up by its own key (a miss does not
+ * bust later steps by itself; they miss because their parent key changed). The classic builder
+ * misses every step after the first miss of a stage.
+ */
+export function predict(result: BuildResult, store: CacheStore, opts: PredictOptions): Prediction {
+  const out: StepPrediction[] = [];
+  const byDigest = new Map<string, number>();
+  const rootOf = new Map<number, number>();
+  let classicBust: number | null = null;
+  let currentStage = -1;
+  const filter = new Set((opts.noCacheFilter ?? []).map((s) => s.toLowerCase()));
+
+  result.steps.forEach((step, i) => {
+    if (step.stage.index !== currentStage) {
+      currentStage = step.stage.index;
+      classicBust = null;
+    }
+    if (!step.vertex || !step.key) {
+      out.push({ cached: null, reason: null });
+      return;
+    }
+    const key = step.key;
+    const bypass =
+      (opts.noCache || (step.stage.name !== null && filter.has(step.stage.name.toLowerCase()))) &&
+      (result.builder === 'classic' ? step.kind !== 'FROM' : ['RUN', 'COPY', 'ADD'].includes(step.kind));
+    const parentIndex = key.parent ? byDigest.get(key.parent) : undefined;
+    byDigest.set(key.digest, i);
+
+    if (result.builder === 'classic' && classicBust !== null && step.kind !== 'FROM') {
+      rootOf.set(i, rootOf.get(classicBust) ?? classicBust);
+      out.push({ cached: false, reason: { cause: 'knock-on', changes: [], follows: pointer(result.steps[rootOf.get(i)!]!) } });
+      return;
+    }
+    if (bypass) {
+      out.push({ cached: false, reason: { cause: 'no-cache', changes: [], follows: null } });
+      rootOf.set(i, i);
+      if (result.builder === 'classic') classicBust = i;
+      return;
+    }
+    if (store.has(key.digest)) {
+      out.push({ cached: true, reason: null });
+      return;
+    }
+    const previous = closestRecord(store, opts.stepId(step), key.digest);
+    const changes = previous ? diffParts(previous, step, store) : [];
+    const parentMissed = parentIndex !== undefined && out[parentIndex]?.cached === false;
+    let reason: MissReason;
+    if (parentMissed) {
+      const root = rootOf.get(parentIndex!) ?? parentIndex!;
+      rootOf.set(i, root);
+      reason = { cause: 'knock-on', changes, follows: pointer(result.steps[root]!) };
+    } else if (!previous) {
+      rootOf.set(i, i);
+      reason = { cause: 'cold', changes: [], follows: null };
+    } else {
+      rootOf.set(i, i);
+      reason = { cause: 'inputs', changes, follows: null };
+    }
+    if (result.builder === 'classic') classicBust = i;
+    out.push({ cached: false, reason });
+  });
+
+  let reused = 0;
+  let rebuilt = 0;
+  let firstMiss: number | null = null;
+  out.forEach((p, i) => {
+    if (p.cached === true) reused++;
+    if (p.cached === false) {
+      rebuilt++;
+      if (firstMiss === null) firstMiss = i;
+    }
+  });
+  return { steps: out, reused, rebuilt, firstMiss };
+}
+
+function pointer(step: StepResult): StepPointer {
+  return { stage: step.stage, position: step.position, instruction: step.instruction, line: step.line };
+}
+
+/** The most recent earlier record of the same step that differs from this key. */
+function closestRecord(store: CacheStore, stepId: string, digest: string): StoredRecord | undefined {
+  const history = store.history(stepId);
+  for (let i = history.length - 1; i >= 0; i--) {
+    if (history[i] === digest) continue;
+    const rec = store.get(history[i]!);
+    if (rec) return rec;
+  }
+  return undefined;
+}
+
+const SIMPLE_PARTS = ['user', 'cwd', 'dest', 'chown', 'chmod', 'sources', 'mounts', 'network', 'security', 'link', 'platform'] as const;
+
+/** Compares this step's own inputs with an earlier record, part by part. */
+export function diffParts(previous: StoredRecord, step: StepResult, store: CacheStore): Change[] {
+  const now = step.key!.parts;
+  const old = previous.parts;
+  const changes: Change[] = [];
+  const same = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b);
+
+  if (step.kind === 'FROM' && !same(old.image, now.image)) {
+    changes.push({ part: 'base', old: String(previous.meta?.ref ?? old.image), new: String(step.key!.meta?.ref ?? now.image) });
+  }
+  if (Array.isArray(now.args) && Array.isArray(old.args) && !same(old.args, now.args)) {
+    const oldArgs = old.args as string[];
+    const newArgs = now.args as string[];
+    if (same(oldArgs.slice(-1), newArgs.slice(-1)) && oldArgs.length > 0) changes.push({ part: 'shell', old: oldArgs.slice(0, -1), new: newArgs.slice(0, -1) });
+    else changes.push({ part: 'command', old: oldArgs[oldArgs.length - 1], new: newArgs[newArgs.length - 1] });
+  }
+  if (Array.isArray(now.env) && Array.isArray(old.env) && !same(old.env, now.env)) {
+    const args = new Set([...((step.key!.meta?.args as string[]) ?? []), ...((previous.meta?.args as string[]) ?? [])]);
+    changes.push(...envChanges(old.env as string[], now.env as string[], args));
+  }
+  for (const part of SIMPLE_PARTS) {
+    if (part in now || part in old) if (!same(old[part], now[part])) changes.push({ part, old: old[part] ?? null, new: now[part] ?? null });
+  }
+  if (now.content || old.content) changes.push(...contentChanges(previous, step, store));
+  if (now.command !== undefined && !same(old.command, now.command)) changes.push({ part: 'command', old: old.command, new: now.command });
+  if (now.config !== undefined && !same(old.config, now.config)) changes.push({ part: 'config', old: old.config, new: now.config });
+  if (changes.length === 0 && !same(old, now)) changes.push({ part: 'other', old, new: now });
+  return changes;
+}
+
+function envChanges(oldEnv: string[], newEnv: string[], args: Set<string>): Change[] {
+  const toMap = (l: string[]): Map<string, string> => new Map(l.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+  const a = toMap(oldEnv);
+  const b = toMap(newEnv);
+  const changes: Change[] = [];
+  for (const name of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+    const o = a.get(name) ?? null;
+    const n = b.get(name) ?? null;
+    if (o !== n) changes.push({ part: 'env', name, old: o, new: n, arg: args.has(name) });
+  }
+  if (changes.length === 0) changes.push({ part: 'env', name: '(order)', old: oldEnv.map((e) => e.split('=')[0]).join(','), new: newEnv.map((e) => e.split('=')[0]).join(','), arg: false });
+  return changes;
+}
+
+function contentChanges(previous: StoredRecord, step: StepResult, store: CacheStore): Change[] {
+  const oldContent = (previous.parts.content ?? {}) as Record<string, string | null>;
+  const newContent = (step.key!.parts.content ?? {}) as Record<string, string | null>;
+  const changes: Change[] = [];
+  for (const name of [...new Set([...Object.keys(oldContent), ...Object.keys(newContent)])].sort()) {
+    if (oldContent[name] === newContent[name]) continue;
+    if (name.includes(':') && step.kind !== 'ADD') {
+      const [stage, ...rest] = name.split(':');
+      changes.push({ part: 'stage-output', stage: stage!, path: rest.join(':') });
+      continue;
+    }
+    const oldRef = previous.manifests?.[name];
+    const oldManifest = oldRef ? store.manifest(oldRef) : undefined;
+    const newManifest = step.key!.manifests?.[name];
+    if (!oldManifest || !newManifest) {
+      changes.push({ part: 'file', source: name, path: name, change: oldContent[name] === undefined ? 'added' : newContent[name] === undefined ? 'removed' : 'modified' });
+      continue;
+    }
+    changes.push(...manifestChanges(name, oldManifest, newManifest));
+  }
+  return changes;
+}
+
+export function manifestChanges(source: string, before: FileManifest, after: FileManifest): Change[] {
+  const changes: Change[] = [];
+  const full = (rel: string): string => (rel === '.' ? source : source === '.' ? rel : `${source}/${rel}`);
+  for (const rel of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
+    const a = before[rel];
+    const b = after[rel];
+    if (a && !b) changes.push({ part: 'file', source, path: full(rel), change: 'removed' });
+    else if (!a && b) changes.push({ part: 'file', source, path: full(rel), change: 'added' });
+    else if (a && b && hashJson(a) !== hashJson(b)) {
+      if (a.type === 'dir' && b.type === 'dir' && a.mode === b.mode) continue; // a directory changes only through its children
+      if (a.mode !== b.mode && a.size === b.size && a.type === b.type && (a.type !== 'file' || sameContentIgnoringMode(a, b))) {
+        changes.push({ part: 'file', source, path: full(rel), change: 'mode', oldMode: a.mode, newMode: b.mode });
+      } else {
+        changes.push({ part: 'file', source, path: full(rel), change: 'modified' });
+      }
+    }
+  }
+  return changes;
+}
+
+/** Digests include the header (mode), so with a mode change and equal size we call it a mode change. */
+function sameContentIgnoringMode(a: FileManifest[string], b: FileManifest[string]): boolean {
+  return a.size === b.size;
+}

@@ -1,0 +1,151 @@
+import pc from 'picocolors';
+import yargs, { type Argv } from 'yargs';
+import { CacheStore, defaultCacheDir } from '../cache/store.js';
+import { DfsimError, isDfsimError, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { buildJson, buildText, errorJson, formatBytes, plainStyle, type TextStyle } from '../reports/build-report.js';
+import { simulate, type SimulateOptions } from '../simulate.js';
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  isTTY: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+const defaultIo = (): Io => ({
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  isTTY: Boolean(process.stdout.isTTY),
+  env: process.env,
+});
+
+class UsageError extends Error {}
+
+/** Runs the CLI and returns the exit code: 0 ok, 1 build error or gate breached, 2 usage (README "Exit codes"). */
+export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  let exitCode = 0;
+  let json = argv.includes('--json');
+  const style: TextStyle = io.isTTY && !io.env.NO_COLOR ? { hit: pc.green, miss: pc.red, dim: pc.dim, bold: pc.bold } : plainStyle;
+
+  const runBuild = async (args: Record<string, unknown>, record: boolean): Promise<void> => {
+    const sim = await simulate(simulateOptions(args, record, io));
+    json = Boolean(args.json);
+    if (json) io.out(`${JSON.stringify(buildJson(sim), null, 2)}\n`);
+    else {
+      io.out(buildText(sim, style, { files: Boolean(args.files) }));
+      for (const w of sim.warnings) io.err(renderDiagnostic(w));
+    }
+    if (sim.result.error) exitCode = 1;
+  };
+
+  const parser = yargs(argv)
+    .scriptName('dfsim')
+    .usage('$0 <command> [CONTEXT] [options]\n\nSimulates `docker build`: steps, layers and which steps the build cache would reuse, and why.')
+    .command('build [context]', 'simulate a build and record it in the cache store, like a real build', (y) => buildOptions(y), async (a) => runBuild(a, true))
+    .command('plan [context]', 'predict the same output as build without recording anything', (y) => buildOptions(y), async (a) => runBuild(a, false))
+    .command(
+      'cache <action>',
+      'inspect the cache store: ls, du, prune',
+      (y) =>
+        y
+          .positional('action', { choices: ['ls', 'du', 'prune'] as const, demandOption: true })
+          .option('cache-dir', { type: 'string', describe: 'cache store directory (default $XDG_CACHE_HOME/dfsim or ~/.cache/dfsim)' })
+          .option('corrupt', { type: 'boolean', default: false, describe: 'prune: remove only entries that fail validation' })
+          .option('json', { type: 'boolean', default: false }),
+      (a) => {
+        const store = new CacheStore(a['cache-dir'] ?? defaultCacheDir(io.env));
+        if (a.action === 'prune') {
+          const removed = store.prune({ corruptOnly: a.corrupt });
+          io.out(a.json ? `${JSON.stringify({ removed })}\n` : `removed ${removed} entries\n`);
+          return;
+        }
+        const info = store.list();
+        if (a.json) io.out(`${JSON.stringify(info, null, 2)}\n`);
+        else if (a.action === 'du') io.out(`${formatBytes(info.bytes)}\t${store.dir}\n`);
+        else io.out(`records: ${info.records}\nmanifests: ${info.manifests}\nsteps: ${info.steps}\nsize: ${formatBytes(info.bytes)}\ncorrupt: ${info.corrupt.length ? info.corrupt.join(', ') : 'none'}\n`);
+      },
+    )
+    .demandCommand(1, 'Name a command: build, plan or cache.')
+    .strict()
+    .help()
+    .version(false)
+    .exitProcess(false)
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new UsageError(msg);
+    });
+
+  try {
+    await parser.parseAsync();
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`dfsim: ${e.message}\nRun \`dfsim --help\` for usage.\n`);
+      return 2;
+    }
+    if (isDfsimError(e)) {
+      if (json) io.out(`${JSON.stringify({ ok: false, error: errorJson(e.diagnostics[0]!), errors: e.diagnostics.map(errorJson) }, null, 2)}\n`);
+      else for (const d of e.diagnostics) io.err(renderDiagnostic(d));
+      return e.exitCode;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    io.err(`dfsim: internal error: ${message}\nThis is a bug in dfsim; please report it with the Dockerfile that caused it.\n`);
+    if (io.env.DFSIM_DEBUG && e instanceof Error) io.err(`${e.stack}\n`);
+    return 70;
+  }
+  return exitCode;
+}
+
+function buildOptions(y: Argv) {
+  return y
+    .positional('context', { type: 'string', default: '.', describe: 'build context directory' })
+    .option('file', { alias: 'f', type: 'string', describe: 'Dockerfile (default CONTEXT/Dockerfile)' })
+    .option('target', { type: 'string', describe: 'build stage to stop at (default: the last)' })
+    .option('build-arg', { type: 'string', array: true, default: [] as string[], describe: 'KEY=VALUE (a bare KEY takes its value from the environment, as docker build does)' })
+    .option('platform', { type: 'string', describe: 'target platform (default linux/amd64)' })
+    .option('cache', { type: 'boolean', default: true, describe: 'use the cache (--no-cache: every RUN/COPY/ADD misses)' })
+    .option('no-cache-filter', { type: 'string', array: true, default: [] as string[], describe: 'stages whose RUN/COPY/ADD skip the cache' })
+    .option('builder', { choices: ['buildkit', 'classic'] as const, default: 'buildkit' as const, describe: 'which builder to predict' })
+    .option('cache-dir', { type: 'string', describe: 'cache store directory (default $XDG_CACHE_HOME/dfsim or ~/.cache/dfsim)' })
+    .option('base-image', { type: 'string', array: true, default: [] as string[], describe: 'REF=PATH: a docker save tarball, OCI layout or dfsim image JSON for FROM REF' })
+    .option('files', { type: 'boolean', default: true, describe: 'list the files each step changes (--no-files to hide)' })
+    .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (README "JSON output")' });
+}
+
+function simulateOptions(a: Record<string, unknown>, record: boolean, io: Io): SimulateOptions {
+  const buildArgs = new Map<string, string>();
+  for (const kv of (a['build-arg'] as string[]) ?? []) {
+    const i = kv.indexOf('=');
+    if (i === 0) throw new DfsimError({ code: 'DF9003', severity: 'error', message: `invalid --build-arg "${kv}"`, hint: 'Write --build-arg NAME=VALUE.' }, 2);
+    if (i < 0) {
+      // docker build: a bare name takes the value from the environment, and is skipped when unset
+      const v = io.env[kv];
+      if (v !== undefined) buildArgs.set(kv, v);
+    } else buildArgs.set(kv.slice(0, i), kv.slice(i + 1));
+  }
+  const baseImages = new Map<string, string>();
+  for (const kv of (a['base-image'] as string[]) ?? []) {
+    const i = kv.lastIndexOf('=');
+    if (i <= 0) throw new DfsimError({ code: 'DF9004', severity: 'error', message: `invalid --base-image "${kv}"`, hint: 'Write --base-image REF=PATH, e.g. --base-image node:20=node.tar.' }, 2);
+    baseImages.set(kv.slice(0, i), kv.slice(i + 1));
+  }
+  const opts: SimulateOptions = {
+    context: String(a.context ?? '.'),
+    buildArgs,
+    builder: a.builder === 'classic' ? 'classic' : 'buildkit',
+    noCache: a.cache === false,
+    noCacheFilter: ((a['no-cache-filter'] as string[]) ?? []).flatMap((s) => s.split(',')).filter(Boolean),
+    baseImages,
+    record,
+    cacheDir: typeof a['cache-dir'] === 'string' ? a['cache-dir'] : defaultCacheDir(io.env),
+  };
+  if (typeof a.file === 'string') opts.dockerfile = a.file;
+  if (typeof a.target === 'string') opts.target = a.target;
+  if (typeof a.platform === 'string') opts.platform = a.platform;
+  return opts;
+}
+
+/** `file:line:col: error DF2001: message` + hint, the way compilers print. */
+export function renderDiagnostic(d: Diagnostic): string {
+  const where = d.file ? `${d.file}${d.range ? `:${d.range.start.line}:${d.range.start.column}` : ''}: ` : '';
+  return `${where}${d.severity} ${d.code}: ${d.message}\n${d.hint ? `  hint: ${d.hint}\n` : ''}`;
+}
