@@ -144,14 +144,17 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
   opts.onProgress?.(done, totalFiles);
   const open = opts.openForRead ?? defaultOpen;
   let next = 0;
+  let failed = false;
   const worker = async (): Promise<void> => {
     const buf = Buffer.allocUnsafe(CHUNK_SIZE);
-    while (next < pending.length) {
+    while (next < pending.length && !failed) {
       const e = pending[next++]!;
       let result: { digest: string; bytes: number };
       try {
         result = await hashFileContent(h, path.join(root, e.path), buf, open);
       } catch (err) {
+        // Stop the other workers too: the load has failed.
+        failed = true;
         throw unreadable(e.path, err);
       }
       contentDigests.set(e.path, result.digest);
