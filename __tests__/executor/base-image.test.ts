@@ -193,6 +193,56 @@ describe('bb fixtures from the real daemon', () => {
     expect(latest.treeDigest('/etc')).not.toBe(v2.treeDigest('/etc'));
   });
 
+  it('a BuildKit-built image FROM bb:v2 (whiteouts, opaque dir, hard link) merges as the real builder sees it', async () => {
+    // bb-built.json: `docker save` of this Dockerfile, built and then `docker load`ed on the oracle:
+    //   FROM bb:v2
+    //   RUN mkdir -p /d/sub && echo x > /d/x && echo y > /d/sub/y && ln /d/x /d/xh && ln -s x /d/xs
+    //   ENV A=1
+    //   RUN rm /d/x && rm -rf /d/sub && rm /etc/version && mkdir /d/sub && echo z > /d/sub/z \
+    //       && chmod 700 /root && echo hi > /root/.hi && chown 33:44 /d/sub/z
+    //   WORKDIR /w
+    //   EXPOSE 8080
+    //   LABEL k=v
+    //   CMD ["sh"]
+    // The second RUN's layer holds .wh.x, .wh.version and d/sub/.wh..wh..opq.
+    const img = await loadBaseImage('dfsim-pg-test:1', join(IMAGES, 'bb-built.json'));
+    // docker image inspect: Id, 4 RootFS layers; docker history (after docker load), oldest first:
+    // 1.98MB (1984175), 5B, 0B ENV, 5B, 0B WORKDIR, 0B EXPOSE, 0B LABEL, 0B CMD; Size 1984185.
+    expect(img.id).toBe('sha256:3b07da5ff2eaee283d075aae3d9855735a73dadcf0908b938eb626a2d149896e');
+    expect(img.layers).toBe(4);
+    expect(img.history.map((h) => [h.createdBy.split(' ')[0], h.emptyLayer, h.size])).toEqual([
+      ['', false, 1984175],
+      ['RUN', false, 5],
+      ['ENV', true, 0],
+      ['RUN', false, 5],
+      ['WORKDIR', false, 0],
+      ['EXPOSE', true, 0],
+      ['LABEL', true, 0],
+      ['CMD', true, 0],
+    ]);
+    expect(img.history[1]).toMatchObject({ comment: 'buildkit.dockerfile.v0' });
+    expect(img.history[5]!.createdBy).toBe('EXPOSE map[8080/tcp:{}]');
+    expect(img.config).toMatchObject({ Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'A=1'], Cmd: ['sh'], WorkingDir: '/w', ExposedPorts: ['8080/tcp'], Labels: { k: 'v' } });
+    // From `RUN find / -xdev ... | xargs stat -c "%n %a %u %g %F %s"` in a real build FROM this image.
+    const fs = populated(img);
+    expect(fs.readdir('/d')).toEqual(['sub', 'xh', 'xs']);
+    expect(fs.readdir('/d/sub')).toEqual(['z']);
+    expect(fs.lstat('/d/sub/z')).toMatchObject({ type: 'file', mode: 0o644, uid: 33, gid: 44, size: 2 });
+    expect(fs.lstat('/d/xh')).toMatchObject({ type: 'file', mode: 0o644, size: 2 });
+    // The hard link outlives its removed target and keeps its bytes ("x\n"); z holds "z\n".
+    expect(fs.fileDigest('/d/xh')).toBe(hash64('x\n'));
+    expect(fs.fileDigest('/d/sub/z')).toBe(hash64('z\n'));
+    expect(fs.lstat('/d/xs')).toMatchObject({ type: 'symlink', linkTarget: 'x' });
+    expect(fs.stat('/d/xs')).toBeUndefined(); // dangling: /d/x was removed
+    expect(fs.lstat('/etc/version')).toBeUndefined();
+    expect(fs.readdir('/etc')).toEqual(['group', 'passwd']);
+    expect(fs.lstat('/root')).toMatchObject({ type: 'dir', mode: 0o700 });
+    expect(fs.lstat('/root/.hi')).toMatchObject({ type: 'file', mode: 0o644, size: 3 });
+    expect(fs.lstat('/w')).toMatchObject({ type: 'dir', mode: 0o755 });
+    // BuildKit 20.10 left the RUN mount points in the first RUN's layer.
+    expect(fs.readdir('/')).toEqual(['bin', 'd', 'dev', 'etc', 'proc', 'root', 'sys', 'tmp', 'usr', 'var', 'w']);
+  });
+
   it('populating inside a step records the whole image as added', async () => {
     const fs = new StageFs();
     fs.beginStep();
