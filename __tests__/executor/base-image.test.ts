@@ -322,6 +322,19 @@ describe('loadBaseImage on docker save archives', () => {
     expect(populated(img).readFile('/x')?.toString()).toBe('x');
   });
 
+  it('keeps member names inside the root and creates missing parents as 0755', async () => {
+    const layer = await tarOf([
+      { name: '../../escape.txt', data: 'e' },
+      { name: '/abs/file', data: 'a', mode: 0o600 },
+      { name: 'deep/er/file', data: 'd' },
+    ]);
+    const { tar } = await dockerSave({ layers: [layer] });
+    const fs = populated(await loadBaseImage('x', write('names.tar', tar)));
+    expect(fs.readdir('/')).toEqual(['abs', 'deep', 'escape.txt']);
+    expect(fs.lstat('/deep/er')).toMatchObject({ type: 'dir', mode: 0o755, uid: 0 });
+    expect(fs.lstat('/abs/file')).toMatchObject({ type: 'file', mode: 0o600 });
+  });
+
   it('picks the image named by the ref from a multi-image archive', async () => {
     const one = await tarOf([{ name: 'one', data: '1' }]);
     const two = await tarOf([{ name: 'two', data: '2' }]);

@@ -675,6 +675,12 @@ async function decompressed(file: string, name: string, data: Readable): Promise
   return all.pipe(gunzip);
 }
 
+/** A member name as an absolute path inside the image; `..` cannot climb above the root. */
+function rootedName(name: string): string {
+  const p = posix.normalize(`/${name}`);
+  return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
+}
+
 async function parseLayer(file: string, name: string, data: Readable): Promise<ParsedLayer> {
   const input = await decompressed(file, name, data);
   const sha = createHash('sha256');
@@ -695,7 +701,7 @@ async function parseLayer(file: string, name: string, data: Readable): Promise<P
     for await (const entry of ex) {
       const h = entry.header;
       const stream = entry as unknown as Readable;
-      const path = '/' + cleanName(h.name);
+      const path = rootedName(h.name);
       const base = posix.basename(path);
       const dir = posix.dirname(path);
       if (base === '.wh..wh..opq') {
@@ -711,7 +717,7 @@ async function parseLayer(file: string, name: string, data: Readable): Promise<P
           entries.push({ kind: 'node', file: { ...meta, type: 'symlink', size: 0, linkTarget: h.linkname ?? '' } });
           size += Buffer.byteLength(h.linkname ?? '');
         } else if (h.type === 'link') {
-          const target = '/' + cleanName(h.linkname ?? '');
+          const target = rootedName(h.linkname ?? '');
           entries.push({ kind: 'node', file: { ...meta, type: 'link', size: 0, linkTarget: target }, hardTarget: target });
           seenHard.add(target);
         } else if (h.type === 'file' || h.type === 'contiguous-file') {
