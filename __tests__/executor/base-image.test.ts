@@ -437,6 +437,12 @@ describe('loadBaseImage rejects bad input with a diagnostic', () => {
     expect(e.message).toContain(path);
   });
 
+  it('an empty file', async () => {
+    const e = await loadError('x', write('empty.tar', ''));
+    expect(e.diagnostics[0]!.code).toBe('DF3102');
+    expect(e.message).toContain('not a tar archive');
+  });
+
   it('garbage bytes', async () => {
     const path = write('garbage.tar', Buffer.from('this is not a tar archive at all '.repeat(40)));
     const e = await loadError('x', path);
@@ -492,6 +498,8 @@ describe('loadBaseImage rejects bad input with a diagnostic', () => {
     const foreign = await loadError('x', write('foreign.json', '{"format":"something/2"}'));
     expect(foreign.diagnostics[0]!.code).toBe('DF3102');
     expect(foreign.message).toContain('something/2');
+    // A bare docker-save manifest.json is JSON too, but not an image.
+    expect((await loadError('x', write('manifest-only.json', '[{"Config":"c.json","Layers":[]}]'))).diagnostics[0]!.code).toBe('DF3102');
     const broken = await loadError('x', write('broken.json', '{"format": "dfsim-image/1",'));
     expect(broken.diagnostics[0]!.code).toBe('DF3104');
     const badFile = await loadError('x', write('badfile.json', JSON.stringify({ format: 'dfsim-image/1', id: 'sha256:1', layers: 1, files: [{ path: '/x', type: 'fifo', mode: '0644' }] })));

@@ -266,7 +266,7 @@ export async function loadBaseImage(ref: string, path: string, platform = DEFAUL
   } else {
     const head = await readHead(path, 512);
     const text = head.toString('utf8').trimStart();
-    if (text.startsWith('{')) return loadJson(ref, path);
+    if (text.startsWith('{') || text.startsWith('[')) return loadJson(ref, path);
     source = await TarSource.open(path, head);
   }
   return loadFromSource(ref, path, source, platform);
