@@ -106,7 +106,8 @@ export const BLOCKS: LexBlock[] = [
   {
     title: 'prefix and suffix removal: ${v#p} ${v##p} ${v%p} ${v%%p}',
     env: { ...BASE, S: '*abc', B: '[ab]cd', N: 'a\nb', Q: 'a?c' },
-    realBuilder: 'Docker 20.10 does not have these modifiers: every case fails with "missing \':\' in substitution". Values follow current BuildKit (lex.go trimPrefix/trimSuffix).',
+    realBuilder:
+      'Docker 20.10 lacks these modifiers: every case fails with "missing \':\' in substitution" (`${V:#v}`: "unsupported modifier (#)"); see lex-docker2010.ts. Values follow current BuildKit (lex.go trimPrefix/trimSuffix).',
     cases: [
       { word: '${P#*/}', value: 'usr/local/bin/app.tar.gz' },
       { word: '${P##*/}', value: 'app.tar.gz' },
@@ -149,7 +150,8 @@ export const BLOCKS: LexBlock[] = [
   {
     title: 'pattern replacement: ${v/p/r} ${v//p/r}',
     env: { ...BASE, U: '/usr/local' },
-    realBuilder: 'Docker 20.10 does not have these modifiers ("missing \':\' in substitution"). Values follow current BuildKit (lex.go + Go regexp ReplaceAllString).',
+    realBuilder:
+      'Docker 20.10 lacks these modifiers ("missing \':\' in substitution"; `${F:/o/x}`: "unsupported modifier (/)"). Values follow current BuildKit (lex.go + Go regexp ReplaceAllString).',
     cases: [
       { word: '${F/foo/X}', value: 'X.bar.foo' },
       { word: '${F//foo/X}', value: 'X.bar.X' },
@@ -182,7 +184,8 @@ export const BLOCKS: LexBlock[] = [
   {
     title: 'names: special parameters, digits, unicode, literal $',
     env: { ...BASE, '10': 'ten', é: 'accent', _x: 'under' },
-    realBuilder: 'agree with Docker 20.10, except the cases using env names that ENV cannot set (10), not checked.',
+    realBuilder:
+      'values agree with Docker 20.10, and so does error-or-not; 20.10 words some errors differently (`${V.x}`, `${V`: "missing \':\' in substitution"; `${V:=x}`: "(=)" for current "(:=)"). Cases using `10` or `é` not checked.',
     cases: [
       { word: '$1', value: '', unmatched: ['1'] },
       { word: '$10x', value: 'tenx', matched: ['10'] },

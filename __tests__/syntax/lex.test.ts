@@ -8,6 +8,7 @@ import {
   type LexOptions,
 } from '../../src/syntax/lex.js';
 import { BLOCKS, WORDS_CASES, WORDS_ENV } from './lex-cases.js';
+import { DOCKER_2010 } from './lex-docker2010.js';
 import { ENV_VAR_TEST, ENV_VAR_TEST_ENV } from './lex-envvartest.js';
 
 function lookup(env: Record<string, string>): EnvLookup {
@@ -26,7 +27,7 @@ function expansionError(fn: () => unknown): ExpansionError {
 
 const sorted = (s: Iterable<string>): string[] => [...s].sort();
 
-// BuildKit's own table. Docker 20.10 agrees on every line that a Dockerfile LABEL can carry
+// BuildKit's own table. Docker 20.10 agrees (value, or error-or-not) on every line a Dockerfile LABEL can carry
 // (checked with the real builder: all lines except those ending in `\`, which would continue the line).
 describe('BuildKit envVarTest', () => {
   const env = lookup(ENV_VAR_TEST_ENV);
@@ -60,9 +61,33 @@ for (const block of BLOCKS) {
   });
 }
 
+// The `docker-20.10` dialect against what the real Docker 20.10 builder did (values and exact messages).
+describe('docker-20.10 dialect, recorded from the real builder', () => {
+  const tables = new Map<string, { env: Record<string, string>; escape: '\\' | '`' }>([
+    ['envVarTest', { env: ENV_VAR_TEST_ENV, escape: '\\' }],
+    ...BLOCKS.map((b) => [b.title, { env: b.env, escape: b.escape ?? '\\' }] as const),
+  ]);
+  test.each(DOCKER_2010.map((r) => [r.table, r.word, r] as const))('%s: %s', (table, word, r) => {
+    const t = tables.get(table);
+    if (!t) throw new Error(`no table ${table}`);
+    const opts: LexOptions = { dialect: 'docker-20.10', escapeToken: t.escape };
+    if (r.error !== undefined) {
+      expect(expansionError(() => processWord(word, lookup(t.env), opts)).message).toBe(r.error);
+    } else {
+      expect(processWord(word, lookup(t.env), opts)).toBe(r.value);
+    }
+  });
+
+  test('the recordings cover both outcomes', () => {
+    expect(DOCKER_2010.filter((r) => r.error !== undefined).length).toBeGreaterThan(50);
+    expect(DOCKER_2010.filter((r) => r.value !== undefined).length).toBeGreaterThan(100);
+  });
+});
+
 // Splitting rules of BuildKit's ProcessWords (lex.go wordsStruct). Docker 20.10 check: EXPOSE
 // splits with ProcessWords; `ENV P="80 81"` + `EXPOSE $P` exposed 80/tcp and 81/tcp, while
-// `EXPOSE "$P"` failed ("invalid containerPort: 80 81"): unquoted expansions split, quoted don't.
+// `EXPOSE "$P"` failed ("Invalid containerPort: 80 81"); `ENV SP="  8080 9090  "` + `EXPOSE $SP` gave
+// 8080 and 9090; `EXPOSE '' 70` gave only 70: unquoted expansions split, quoted text doesn't, empty words vanish.
 describe('processWords', () => {
   const env = lookup(WORDS_ENV);
   test.each(WORDS_CASES.map(([word, expected]) => [word, expected] as const))('%s', (word, expected) => {

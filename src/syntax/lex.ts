@@ -8,7 +8,12 @@
  *
  * Docker 20.10's built-in BuildKit is older: it knows only `${v:-w}`, `${v:+w}`, `${v:?w}` and
  * `${v?w}`, and fails every other modifier with "missing ':' in substitution" (checked with the
- * real builder; see __tests__/syntax/lex.test.ts). We implement current BuildKit.
+ * real builder; see __tests__/syntax/lex-docker2010.ts). The default is current BuildKit;
+ * `dialect: 'docker-20.10'` predicts that older builder.
+ *
+ * Known divergence: the newest lex.go we read (EnvGetter API) shares one word buffer between nested processStopOn calls,
+ * so its ProcessWords drops text before a `${v:-w}` / `${v/p/r}` operand (`a${X:-b}c` gives
+ * ["bc"]). We keep each level's words separate (["abc"]), as every earlier BuildKit did.
  */
 
 /** Looks a variable up: its value, or undefined when it is unset (an empty value is "set"). */
@@ -25,6 +30,11 @@ export interface LexOptions {
   skipProcessQuotes?: boolean;
   /** Leave references to unset variables as written (BuildKit `Lex.SkipUnsetEnv`). */
   skipUnsetEnv?: boolean;
+  /**
+   * Which builder's modifiers: current BuildKit (default), or the Dockerfile frontend built into
+   * Docker 20.10 (only `:-` `:+` `:?` `?`), to predict what that builder does.
+   */
+  dialect?: 'buildkit' | 'docker-20.10';
 }
 
 /** What went wrong, as a stable key for diagnostics. */
@@ -332,15 +342,18 @@ class WordLexer {
     }
     const name = this.processName();
     let ch = this.next();
-    // BuildKit reports "unsupported modifier (\uFFFD)" here; a missing brace is what it means.
-    if (ch === EOF) throw new LexFailure("syntax error: missing '}'", 'missing-brace');
-    let modifier = ch;
 
     if (ch === '}') {
       const value = this.getEnv(name);
       if (value === undefined && this.opts.skipUnsetEnv) return '${' + name + '}';
       return value ?? '';
     }
+
+    if (this.opts.dialect === 'docker-20.10') return this.processModifier2010(name, ch);
+
+    // BuildKit reports "unsupported modifier (\uFFFD)" here; a missing brace is what it means.
+    if (ch === EOF) throw new LexFailure("syntax error: missing '}'", 'missing-brace');
+    let modifier = ch;
 
     if (ch === '/') return this.processReplace(name);
 
@@ -388,6 +401,40 @@ class WordLexer {
       }
       default:
         throw unsupported(modifier);
+    }
+  }
+
+  /**
+   * Docker 20.10's lexer (seen with the real builder): only `:-`, `:+`, `:?` and `?`. The operand
+   * is read before an unknown `:x` is rejected; anything else after the name is
+   * "missing ':' in substitution".
+   */
+  private processModifier2010(name: string, ch: string): string {
+    let op = ch;
+    const nullIsUnset = ch === ':';
+    if (nullIsUnset) op = this.next();
+    else if (ch !== '?') throw new LexFailure("missing ':' in substitution", 'unsupported-modifier');
+
+    let operand: string;
+    try {
+      operand = this.processStopOn('}', false).text;
+    } catch (e) {
+      throw this.atEndMeansMissing(e, "syntax error: missing '}'", 'missing-brace');
+    }
+    const value = this.getEnv(name);
+    if (value === undefined && this.opts.skipUnsetEnv) return '${' + name + (nullIsUnset ? ':' : '') + op + operand + '}';
+    const empty = value === undefined || (nullIsUnset && value === '');
+    switch (op) {
+      case '-':
+        return empty ? operand : (value ?? '');
+      case '+':
+        return empty ? '' : operand;
+      case '?':
+        if (value === undefined) throw required(name, operand || 'is not allowed to be unset');
+        if (nullIsUnset && value === '') throw required(name, operand || 'is not allowed to be empty');
+        return value;
+      default:
+        throw unsupported(op);
     }
   }
 
