@@ -23,14 +23,20 @@ export interface Heredoc {
   expand: boolean;
   /** `<<-EOF`: leading tabs are stripped from every body line and from the terminator. */
   stripTabs: boolean;
-  /** The body exactly as Docker passes it on: lines joined with '\n', ending in '\n', tabs stripped when stripTabs. */
+  /**
+   * The body exactly as Docker passes it on: every body line with its line ending as in the file
+   * (so '\n'-terminated; a CRLF file keeps its '\r\n', as BuildKit does), tabs stripped when stripTabs.
+   */
   content: string;
   range: Range;
 }
 
 interface InstructionBase<K extends Keyword> {
   kind: K;
-  /** The instruction as written, continuation lines joined the way Docker joins them (BuildKit's node.Original). */
+  /**
+   * The instruction as written, continuation lines joined the way Docker joins them (BuildKit's
+   * node.Original). Heredoc bodies are not part of it (they are in `heredocs`), as in BuildKit.
+   */
   original: string;
   /** From the keyword's first character to the end of the last line (heredoc bodies included). */
   range: Range;
@@ -99,6 +105,7 @@ export interface AddInstruction extends InstructionBase<'ADD'>, CopyLike {
 }
 
 export interface KeyValue {
+  /** Raw key with its quotes (`LABEL "a.b"=c` gives `"a.b"`), expanded by the executor like the value. */
   key: string;
   /** Raw value with its quotes, expanded by the executor with the env in effect before the instruction. */
   value: string;
