@@ -24,4 +24,8 @@ describe('ARG', () => {
   ])('%s', (line, expected) => {
     expect(errorsOf(line)).toEqual([expected]);
   });
+
+  test('flags on ARG are ignored, not errors (Docker 20.10 accepted `ARG --foo X=1`)', () => {
+    expect(errorsOf('ARG --foo X=1')).toEqual([]);
+  });
 });

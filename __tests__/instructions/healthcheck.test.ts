@@ -50,4 +50,9 @@ describe('HEALTHCHECK', () => {
   ])('Go duration %s', (s, ns) => {
     expect(parseGoDuration(s)).toBeCloseTo(ns, 0);
   });
+
+  test('flags are not checked for NONE (Docker 20.10 accepted `HEALTHCHECK --interval=5s NONE`)', () => {
+    expect(errorsOf('HEALTHCHECK --interval=5s NONE')).toEqual([]);
+    expect(errorsOf('HEALTHCHECK --bogus NONE')).toEqual([]);
+  });
 });

@@ -27,4 +27,8 @@ describe('WORKDIR, USER, STOPSIGNAL, MAINTAINER (the whole rest is one argument)
   test('MAINTAINER is deprecated (warning)', () => {
     expect(parse('FROM bb\nMAINTAINER me\n').warnings.map((w) => [w.code, w.range?.start.line])).toEqual([['DF2101', 2]]);
   });
+
+  test('flags on STOPSIGNAL are ignored, not errors (Docker 20.10 accepted `STOPSIGNAL --foo SIGKILL`)', () => {
+    expect(errorsOf('STOPSIGNAL --foo SIGKILL')).toEqual([]);
+  });
 });
