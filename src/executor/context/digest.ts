@@ -102,7 +102,7 @@ export function leafDigest(h: Hasher, header: RecordHeader): string {
 }
 
 /**
- * Record digest of a directory. `children` must be sorted by name (byte order).
+ * Record digest of a directory from its sorted (byte order) child names and their digests.
  * `includeOwnMode` false reproduces Docker 20.10's BuildKit, whose COPY checksum ignores directory
  * permissions (checked with the real builder: chmod 700 on a copied subdirectory still hit the cache,
  * with a fresh context sync too); the classic builder counts them (same check missed the cache).
@@ -110,10 +110,11 @@ export function leafDigest(h: Hasher, header: RecordHeader): string {
 export function dirDigest(
   h: Hasher,
   mode: number,
-  children: ReadonlyArray<readonly [name: string, digest: string]>,
+  names: readonly string[],
+  digestOf: (name: string) => string,
   includeOwnMode: boolean,
 ): string {
   let s = headerString({ type: 'dir', mode: includeOwnMode ? mode : 0, size: 0 });
-  for (const [name, digest] of children) s += name + '\0' + digest + '\n';
+  for (const name of names) s += name + '\0' + digestOf(name) + '\n';
   return h.h64ToString(s);
 }

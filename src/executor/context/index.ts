@@ -126,19 +126,22 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
   const statCache = StatCache.load(opts.statCachePath, h.h64ToString(root));
 
   // Content digests: reuse from the stat cache, else read with bounded concurrency.
-  const contentDigests = new Map<string, string>();
   const pending: WalkedEntry[] = [];
   let totalFiles = 0;
   for (const e of walked.entries.values()) {
     if (e.type !== 'file') continue;
     totalFiles++;
     if (e.special) {
-      contentDigests.set(e.path, emptyContentDigest(h));
+      e.contentDigest = emptyContentDigest(h);
       continue;
     }
-    const cached = statCache.lookup(e.path, e.stat);
-    if (cached) contentDigests.set(e.path, cached);
-    else pending.push(e);
+    const cached = statCache.lookup(e.path, e);
+    if (cached) {
+      e.contentDigest = cached.digest;
+      e.recordDigest = cached.record;
+    } else {
+      pending.push(e);
+    }
   }
   let done = totalFiles - pending.length;
   opts.onProgress?.(done, totalFiles);
@@ -157,8 +160,9 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
         failed = true;
         throw unreadable(e.path, err);
       }
-      contentDigests.set(e.path, result.digest);
-      if (result.bytes === e.size) statCache.record(e.path, e.stat, result.digest);
+      e.contentDigest = result.digest;
+      e.recordDigest = fileDigest(h, { type: 'file', mode: e.mode, size: result.bytes }, result.digest);
+      if (result.bytes === e.size) statCache.record(e.path, e, result.digest, e.recordDigest);
       // The file changed while we walked: describe what we actually hashed, and do not cache it.
       else e.size = result.bytes;
       done++;
@@ -170,19 +174,17 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
 
   // Record digests, children before parents.
   const entries = new Map<string, ContextEntry>();
+  const includeDirMode = builder === 'classic';
   const build = (rel: string): ContextEntry => {
     const w = walked.entries.get(rel)!;
-    const header = { type: w.type, mode: w.mode, size: w.size, rdev: w.rdev, ...(w.linkTarget !== undefined ? { linkTarget: w.linkTarget } : {}) };
     let digest: string;
     if (w.type === 'dir') {
-      const pairs = (walked.children.get(rel) ?? []).map((name) => {
-        const child = build(rel === '' ? name : `${rel}/${name}`);
-        return [name, child.digest] as const;
-      });
-      digest = dirDigest(h, w.mode, pairs, builder === 'classic');
+      const prefix = rel === '' ? '' : rel + '/';
+      digest = dirDigest(h, w.mode, walked.children.get(rel) ?? [], (name) => build(prefix + name).digest, includeDirMode);
     } else if (w.type === 'file') {
-      digest = fileDigest(h, header, contentDigests.get(rel)!);
+      digest = w.recordDigest ?? fileDigest(h, { type: 'file', mode: w.mode, size: w.size }, w.contentDigest!);
     } else {
+      const header = { type: w.type, mode: w.mode, size: w.size, rdev: w.rdev, ...(w.linkTarget !== undefined ? { linkTarget: w.linkTarget } : {}) };
       digest = leafDigest(h, header);
     }
     const entry: ContextEntry = { path: rel, type: w.type, mode: w.mode, size: w.size, digest };
@@ -205,7 +207,7 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
     builder,
     dockerignore: { file: ignoreRel, patterns },
     diagnostics: walked.diagnostics,
-    stats: { files: totalFiles, ...statCache.stats },
+    stats: { files: totalFiles, reused: statCache.stats.reused, hashed: pending.length },
     get(p) {
       return entries.get(normalizeContextPath(p));
     },

@@ -1,10 +1,8 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { DfsimError, error } from '../../diagnostics/diagnostic.js';
 import type { Builder, IgnoreMatcher } from './dockerignore.js';
 import type { RecordType } from './digest.js';
-import type { StatLike } from './stat-cache.js';
 
 /** What a special file was on disk (sockets, FIFOs, devices). */
 export type SpecialKind = 'fifo' | 'socket' | 'char-device' | 'block-device';
@@ -17,7 +15,14 @@ export interface WalkedEntry {
   linkTarget?: string;
   special?: SpecialKind;
   rdev: number;
-  stat: StatLike;
+  // The lstat fields the stat cache compares, copied so the Stats object dies young (cheap GC).
+  mtimeMs: number;
+  ino: number;
+  ctimeMs: number;
+  stMode: number;
+  /** Filled in by loadContext: XXH64 of the bytes, then the record digest. */
+  contentDigest?: string;
+  recordDigest?: string;
 }
 
 export interface WalkResult {
@@ -51,10 +56,6 @@ export function unreadable(rel: string, e: unknown): DfsimError {
   );
 }
 
-function statLike(st: fs.Stats): StatLike {
-  return { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, ctimeMs: st.ctimeMs, mode: st.mode };
-}
-
 /**
  * Special files, as the real builders treat them (checked with Docker 20.10, `COPY . /x`, a FIFO, a unix
  * socket, a char device and a block device in the context):
@@ -83,9 +84,11 @@ export function walkContext(root: string, matcher: IgnoreMatcher, builder: Build
 
   const makeEntry = (rel: string, abs: string, st: fs.Stats): WalkedEntry | undefined => {
     const mode = st.mode & 0o7777;
-    const base = { path: rel, mode, rdev: 0, stat: statLike(st) };
-    if (st.isFile()) return { ...base, type: 'file', size: st.size };
-    if (st.isDirectory()) return { ...base, type: 'dir', size: 0 };
+    const { mtimeMs, ino, ctimeMs } = st;
+    const stMode = st.mode;
+    if (st.isFile()) return { path: rel, type: 'file', mode, size: st.size, rdev: 0, mtimeMs, ino, ctimeMs, stMode };
+    if (st.isDirectory()) return { path: rel, type: 'dir', mode, size: 0, rdev: 0, mtimeMs, ino, ctimeMs, stMode };
+    const base = { path: rel, mode, rdev: 0, mtimeMs, ino, ctimeMs, stMode };
     if (st.isSymbolicLink()) {
       let linkTarget: string;
       try {
@@ -120,9 +123,11 @@ export function walkContext(root: string, matcher: IgnoreMatcher, builder: Build
     }
     names.sort(compareNames);
     const kept: string[] = [];
+    const absSlash = abs.endsWith('/') ? abs : abs + '/';
     for (const name of names) {
       const childRel = rel === '' ? name : `${rel}/${name}`;
-      const childAbs = path.join(abs, name);
+      // Plain concatenation: names never hold '/', and path.join's normalising costs on every entry.
+      const childAbs = absSlash + name;
       let st: fs.Stats;
       try {
         st = fs.lstatSync(childAbs);
@@ -165,7 +170,8 @@ export function walkContext(root: string, matcher: IgnoreMatcher, builder: Build
   if (!rootStat.isDirectory()) {
     throw new DfsimError(error('DF3004', 'the build context is not a directory', undefined, 'Pass a directory as the build context.'));
   }
-  const rootEntry: WalkedEntry = { path: '', type: 'dir', mode: rootStat.mode & 0o7777, size: 0, rdev: 0, stat: statLike(rootStat) };
+  const { mtimeMs, ino, ctimeMs, mode: stMode } = rootStat;
+  const rootEntry: WalkedEntry = { path: '', type: 'dir', mode: stMode & 0o7777, size: 0, rdev: 0, mtimeMs, ino, ctimeMs, stMode };
   visitDir('', root, rootEntry, false);
   return { entries, children, diagnostics };
 }
