@@ -105,7 +105,7 @@ export const BLOCKS: LexBlock[] = [
   },
   {
     title: 'prefix and suffix removal: ${v#p} ${v##p} ${v%p} ${v%%p}',
-    env: { ...BASE, S: '*abc', B: '[ab]cd', N: 'a\nb', Q: 'a?c' },
+    env: { ...BASE, S: '*abc', B: '[ab]cd', N: 'a\nb', Q: 'a?c', R: 'a\rb' },
     realBuilder:
       'Docker 20.10 lacks these modifiers: every case fails with "missing \':\' in substitution" (`${V:#v}`: "unsupported modifier (#)"); see lex-docker2010.ts. Values follow current BuildKit (lex.go trimPrefix/trimSuffix).',
     cases: [
@@ -142,6 +142,9 @@ export const BLOCKS: LexBlock[] = [
       { word: '${N#*b}', value: 'a\nb' },
       { word: '${N#a?}', value: 'a\nb' },
       { word: '${N%%*}', value: 'a\n' },
+      // ... but do match a carriage return (Go's `.` excludes only `\n`; JS's would exclude `\r`).
+      { word: '${R#a?}', value: 'b' },
+      { word: '${R%%*}', value: '' },
       { word: '${V:#v}', error: 'unsupported-modifier', reason: 'unsupported modifier (:#) in substitution' },
       { word: '${V:%e}', error: 'unsupported-modifier', reason: 'unsupported modifier (:%) in substitution' },
       { word: '${S#\\a}', error: 'invalid-pattern', reason: "invalid pattern (\\a) in substitution: invalid escape '\\a'" },
