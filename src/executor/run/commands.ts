@@ -975,7 +975,11 @@ const ls: CommandImpl = (sh, argv, io) => {
     if (st.type === 'dir' && !o.flags.has('d')) dirs.push(t);
     else files.push(t);
   }
-  if (!computable) {
+  // The runtime mounts /dev, /proc, /sys and bind-mounts /etc/hosts, resolv.conf and hostname
+  // during a RUN, so listings there show entries the image does not have (seen with docker run on bb:latest).
+  const runtimeDirs = ['/', '/etc', '/dev', '/proc', '/sys', '/run'];
+  if (!computable || dirs.some((d) => runtimeDirs.includes(sh.abs(d)))) {
+    if (computable) sh.opaque('ls of a directory the runtime populates');
     sh.out(io, null);
     return status;
   }
@@ -1084,21 +1088,25 @@ const shellCmd: CommandImpl = (sh, argv, io, env) => {
     if (file === undefined) {
       sh.opaque(`${argv[0] ?? 'sh'} reading commands from stdin`);
       const text = readAll(io.stdin);
-      if (text === null || !sh.runNestedScript) return 0;
-      return sh.runNestedScript(child, text, [], io);
+      const nested = sh.runNestedScript;
+      if (text === null || !nested) return 0;
+      return child.runIsolatedWith(() => nested(child, text, [], io));
     }
     const text = sh.readText(sh.abs(file));
     if (text === 'ENOENT' || text === 'EISDIR') {
       return sh.missing(io, argv[0] ?? 'sh', `${argv[0] ?? 'sh'}: can't open '${file}': No such file or directory`, 2);
     }
-    if (text === null || !sh.runNestedScript) {
+    const nested = sh.runNestedScript;
+    if (text === null || !nested) {
       sh.taint(`${argv[0] ?? 'sh'} ${file}`);
       return 0;
     }
-    return sh.runNestedScript(child, text, argv.slice(i + 1), io);
+    return child.runIsolatedWith(() => nested(child, text, argv.slice(i + 1), io));
   }
-  if (!sh.runNestedScript) return 0;
-  return sh.runNestedScript(child, script, argv.slice(i + 1), io);
+  const nested = sh.runNestedScript;
+  if (!nested) return 0;
+  // A child process: its `exit` ends only the child.
+  return child.runIsolatedWith(() => nested(child, script, argv.slice(i + 1), io));
 };
 
 const sleep: CommandImpl = () => 0;

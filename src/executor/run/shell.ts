@@ -342,7 +342,7 @@ export class Shell {
   private runPipelineItems(items: ChainItem[], io: Io, bothStreams: boolean): number {
     if (items.length === 1) {
       const only = items[0] as ChainItem;
-      return this.runWithRedirects(only.node, only.redirects, io);
+      return this.runWithRedirects(only.node, only.redirects, io, only.heredocHead);
     }
     let input: Input = io.stdin;
     let code = 0;
@@ -351,7 +351,7 @@ export class Shell {
       const sink = last ? io.out : captureSink();
       const sub = this.clone();
       // Every element of a pipeline runs in its own subshell in ash.
-      code = sub.runIsolatedWith(() => sub.runWithRedirects(item.node, item.redirects, { stdin: input, out: sink, err: bothStreams && !last ? sink : io.err }));
+      code = sub.runIsolatedWith(() => sub.runWithRedirects(item.node, item.redirects, { stdin: input, out: sink, err: bothStreams && !last ? sink : io.err }, item.heredocHead));
       if (sink.kind === 'capture' && !last) input = textInput(sink.unknown ? null : sink.text);
     }
     this.setStatus(code);
@@ -590,13 +590,13 @@ export class Shell {
   }
 
   /** Runs a node with redirections; simple commands take them as their own (after their inline ones). */
-  runWithRedirects(body: Node | undefined, redirects: Node[], io: Io): number {
+  runWithRedirects(body: Node | undefined, redirects: Node[], io: Io, headOfHeredocPipe = false): number {
     if (redirects.length === 0) return body ? this.run(body, io) : this.setStatus(0);
     // tree-sitter-bash nests what follows a heredoc start (`cat <<EOF > f | wc`) inside the heredoc node.
     const heredoc = redirects.find((r) => r.type === 'heredoc_redirect');
     let pipeTail: Node | undefined;
     const all = [...redirects];
-    if (heredoc) {
+    if (heredoc && !headOfHeredocPipe) {
       for (const c of heredoc.namedChildren) {
         if (c.type === 'file_redirect') all.push(c);
         else if (c.type === 'pipeline' || c.type === 'redirected_statement' || c.type === 'command') pipeTail = c;
@@ -605,7 +605,7 @@ export class Shell {
     }
     if (pipeTail) {
       // `cat <<EOF | next...`: the redirected head feeds the tail's first command.
-      const items: ChainItem[] = [{ kind: 'item', node: body as Node, redirects: all.filter((r) => r !== pipeTail) }];
+      const items: ChainItem[] = [{ kind: 'item', node: body as Node, redirects: all, heredocHead: true }];
       const flat: ChainPart[] = [];
       flattenChain(pipeTail, flat);
       for (const p of flat) if (p.kind === 'item') items.push(p);
@@ -947,8 +947,10 @@ export class Shell {
   private runScriptFile(name: string, located: string, argv: string[], io: Io, env: Map<string, string>): number {
     if (located !== 'unknown') {
       const text = this.readText(located);
-      if (typeof text === 'string' && /^#!\s*\/bin\/(ba)?sh\b/.test(text) && this.runNestedScript) {
-        return this.runNestedScript(this.childProcess(env), text, argv.slice(1), io);
+      const nested = this.runNestedScript;
+      if (typeof text === 'string' && /^#!\s*\/bin\/(ba)?sh\b/.test(text) && nested) {
+        const child = this.childProcess(env);
+        return child.runIsolatedWith(() => nested(child, text, argv.slice(1), io));
       }
     }
     this.taint(describeOpaque(argv));
@@ -1139,21 +1141,46 @@ export class Shell {
           for (const [k, v] of temp) env.set(k, v);
           return rest.length ? this.dispatch(rest, io, env, temp) : 0;
         };
+      case 'umask':
+        return (argv, io) => {
+          if (argv.length === 1) {
+            this.out(io, '0022\n');
+            return 0;
+          }
+          if (argv[1] !== '0022' && argv[1] !== '022') this.opaque('umask');
+          return 0;
+        };
       case 'type':
+        return (argv, io) => {
+          let code = 0;
+          for (const n of argv.slice(1)) {
+            if (this.funcs.has(n)) this.out(io, `${n} is a function\n`);
+            else if (ASH_BUILTINS.has(n)) this.out(io, `${n} is a shell builtin\n`);
+            else {
+              const loc = this.locate(n, this.env());
+              if (loc === 'missing') {
+                this.out(io, `${n}: not found\n`);
+                code = 127;
+              } else if (loc === 'unknown') {
+                this.opaque(`type ${n}`);
+                this.out(io, null);
+              } else this.out(io, `${n} is ${loc}\n`);
+            }
+          }
+          return code;
+        };
       case 'hash':
       case 'alias':
       case 'unalias':
       case 'trap':
       case 'ulimit':
-      case 'umask':
       case 'times':
       case 'wait':
       case 'getopts':
       case 'let':
       case 'kill':
         return (argv) => {
-          if (name === 'umask' && argv.length > 1 && argv[1] !== '0022' && argv[1] !== '022') this.opaque('umask');
-          else if (name === 'let' || name === 'getopts' || name === 'type') this.opaque(name);
+          if (name === 'let' || name === 'getopts') this.opaque(name);
           return 0;
         };
       default:
@@ -1448,6 +1475,8 @@ interface ChainItem {
   kind: 'item';
   node: Node;
   redirects: Node[];
+  /** The command before `<<EOF | ...`: its heredoc's nested pipeline was already split off. */
+  heredocHead?: boolean;
 }
 type ChainPart = ChainItem | { kind: 'op'; op: string };
 
