@@ -81,6 +81,7 @@ export function parseHeredocWord(word: string): { name: string; expand: boolean;
 /** Every heredoc opened on a logical line, in order. */
 export function heredocMarkers(line: string, base = 0): HeredocMarker[] {
   const out: HeredocMarker[] = [];
+  if (!line.includes('<<')) return out;
   for (const w of rawWords(line, base)) {
     const h = parseHeredocWord(w.text);
     if (h) out.push({ ...h, span: w });
