@@ -93,13 +93,14 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
     const changes = previous ? diffParts(previous, step, store) : [];
     const parentMissed = parentIndex !== undefined && out[parentIndex]?.cached === false;
     let reason: MissReason;
-    if (parentMissed) {
+    if (!previous) {
+      // Never built (first build, or a new step): there is nothing to compare with.
+      rootOf.set(i, parentMissed ? (rootOf.get(parentIndex!) ?? parentIndex!) : i);
+      reason = { cause: 'cold', changes: [], follows: null };
+    } else if (parentMissed) {
       const root = rootOf.get(parentIndex!) ?? parentIndex!;
       rootOf.set(i, root);
       reason = { cause: 'knock-on', changes, follows: pointer(result.steps[root]!) };
-    } else if (!previous) {
-      rootOf.set(i, i);
-      reason = { cause: 'cold', changes: [], follows: null };
     } else {
       rootOf.set(i, i);
       reason = { cause: 'inputs', changes, follows: null };

@@ -4,8 +4,9 @@ import { CacheStore, defaultCacheDir } from '../cache/store.js';
 import { DfsimError, isDfsimError, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { buildJson, buildText, errorJson, formatBytes, plainStyle, type TextStyle } from '../reports/build-report.js';
 import { simulate, type SimulateOptions } from '../simulate.js';
+import { extraCommands } from './commands/index.js';
 
-interface Io {
+export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
   isTTY: boolean;
@@ -19,7 +20,14 @@ const defaultIo = (): Io => ({
   env: process.env,
 });
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
+
+/** What a command module gets: the IO to print to and a way to set the exit code. */
+export interface CommandEnv {
+  io: Io;
+  style: TextStyle;
+  setExitCode(code: number): void;
+}
 
 /** Runs the CLI and returns the exit code: 0 ok, 1 build error or gate breached, 2 usage (README "Exit codes"). */
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
@@ -38,7 +46,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     if (sim.result.error) exitCode = 1;
   };
 
-  const parser = yargs(argv)
+  let parser = yargs(argv)
     .scriptName('dfsim')
     .usage('$0 <command> [CONTEXT] [options]\n\nSimulates `docker build`: steps, layers and which steps the build cache would reuse, and why.')
     .command('build [context]', 'simulate a build and record it in the cache store, like a real build', (y) => buildOptions(y), async (a) => runBuild(a, true))
@@ -65,7 +73,11 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         else io.out(`records: ${info.records}\nmanifests: ${info.manifests}\nsteps: ${info.steps}\nsize: ${formatBytes(info.bytes)}\ncorrupt: ${info.corrupt.length ? info.corrupt.join(', ') : 'none'}\n`);
       },
     )
-    .demandCommand(1, 'Name a command: build, plan or cache.')
+    ;
+  const env: CommandEnv = { io, style, setExitCode: (c) => (exitCode = c) };
+  for (const register of extraCommands) parser = register(parser, env);
+  parser = parser
+    .demandCommand(1, 'Name a command (see --help).')
     .strict()
     .help()
     .version(false)
@@ -95,7 +107,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
   return exitCode;
 }
 
-function buildOptions(y: Argv) {
+/** The options `docker build` users expect, shared by every command that simulates a build. */
+export function buildOptions(y: Argv) {
   return y
     .positional('context', { type: 'string', default: '.', describe: 'build context directory' })
     .option('file', { alias: 'f', type: 'string', describe: 'Dockerfile (default CONTEXT/Dockerfile)' })
@@ -111,7 +124,7 @@ function buildOptions(y: Argv) {
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (README "JSON output")' });
 }
 
-function simulateOptions(a: Record<string, unknown>, record: boolean, io: Io): SimulateOptions {
+export function simulateOptions(a: Record<string, unknown>, record: boolean, io: Io): SimulateOptions {
   const buildArgs = new Map<string, string>();
   for (const kv of (a['build-arg'] as string[]) ?? []) {
     const i = kv.indexOf('=');
