@@ -75,6 +75,10 @@ describe('IgnoreMatcher (Docker pattern semantics)', () => {
     }
   });
 
+  test('a pattern Go cannot parse is DF3002 (Docker 20.10: "syntax error in pattern")', () => {
+    expect(() => new IgnoreMatcher(['a['])).toThrow('syntax error in pattern');
+  });
+
   test('exceptionReaches: a literal prefix test, as Docker 20.10 walkers do', () => {
     const m = new IgnoreMatcher(['*', '!src/keep/a.ts']);
     expect(m.exceptionReaches('src')).toBe(true);
@@ -192,6 +196,37 @@ describe('ignore file lookup and effect on the context', () => {
   test('re-inclusion below an excluded directory (classic, matches the real builder)', async () => {
     const ctx = await loadContext(makeTree(reincludeTree), { builder: 'classic' });
     expect([...ctx.entries()].map((e) => e.path)).toEqual(['', ...realFind.filter((p) => p !== 'emptyx')]);
+  });
+
+  // Docker 20.10 turns patterns into Go regexps without escaping '+' or braces: `a+b` excluded the file
+  // "aab" and kept "a+b"; `{x}` excluded "{x}"; an indented "#h" line is a pattern (both builders).
+  test('regexp leaks and "#" lines, as the real builder does', async () => {
+    const tree = { '.dockerignore': 'a+b\n{x}\n  #h\n', Dockerfile: 'FROM bb:latest\n', aab: '1', 'a+b': '2', '{x}': '3', '#h': '4', keep: '5' };
+    for (const builder of ['buildkit', 'classic'] as const) {
+      const ctx = await loadContext(makeTree(tree), { builder });
+      expect(ctx.children('')).toEqual(['.dockerignore', 'Dockerfile', 'a+b', 'keep']);
+    }
+  });
+
+  // Docker 20.10 matches a pattern against as many leading directories as it has segments, `**` counting
+  // as one: with `**` + `/foo` and `!a/b/foo/x/keep`, both builders sent everything under a/b/foo
+  // (newer BuildKit and @balena/dockerignore would exclude a/b/foo/y and a/b/foo/x/other).
+  test('the 20.10 parent rule for ** patterns', async () => {
+    const tree = { '.dockerignore': '**/foo\n!a/b/foo/x/keep\n', 'a/b/foo/x/keep': 'k', 'a/b/foo/x/other': 'o', 'a/b/foo/y': 'y' };
+    for (const builder of ['buildkit', 'classic'] as const) {
+      const ctx = await loadContext(makeTree(tree), { builder });
+      expect([...ctx.entries()].map((e) => e.path)).toEqual([
+        '',
+        '.dockerignore',
+        'a',
+        'a/b',
+        'a/b/foo',
+        'a/b/foo/x',
+        'a/b/foo/x/keep',
+        'a/b/foo/x/other',
+        'a/b/foo/y',
+      ]);
+    }
   });
 
   test('wildcard exceptions do not reach into an excluded directory (checked with Docker 20.10, both builders)', async () => {

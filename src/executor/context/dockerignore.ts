@@ -1,12 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import balena from '@balena/dockerignore';
-import type { Ignore } from '@balena/dockerignore';
 import { DfsimError, error } from '../../diagnostics/diagnostic.js';
+import { goMatch } from './go-match.js';
 
-// The package's typings say `export default`, but at runtime it is `module.exports = factory`.
-type IgnoreFactory = (options?: { ignorecase?: boolean }) => Ignore;
-const dockerignore = ((balena as unknown as { default?: IgnoreFactory }).default ?? balena) as unknown as IgnoreFactory;
 
 export type Builder = 'buildkit' | 'classic';
 
@@ -26,8 +22,7 @@ export function parseDockerignore(text: string): string[] {
     const invert = pattern.startsWith('!');
     if (invert) pattern = pattern.slice(1).trim();
     if (pattern.length > 0) {
-      pattern = path.posix.normalize(pattern);
-      if (pattern.length > 1 && pattern.endsWith('/')) pattern = pattern.slice(0, -1);
+      pattern = cleanPath(pattern);
       if (pattern.length > 1 && pattern.startsWith('/')) pattern = pattern.slice(1);
     }
     patterns.push(invert ? '!' + pattern : pattern);
@@ -56,45 +51,108 @@ export function findDockerignore(root: string, dockerfile: string, builder: Buil
   return null;
 }
 
-/** The matcher Docker applies to context paths: last matching pattern wins; a match on a parent dir counts. */
+interface CompiledPattern {
+  /** Cleaned pattern without its '!'. */
+  text: string;
+  exclusion: boolean;
+  dirCount: number;
+  re: RegExp;
+}
+
+/**
+ * Pattern → regexp exactly as Docker 20.10's pkg/fileutils does it: `*` and `?` stop at '/', `**` (with
+ * an optional following '/') spans directories, a trailing `**` matches everything, '.' and '$' are
+ * escaped, `\` escapes the next character, everything else (classes included) passes through.
+ */
+function compilePattern(p: string): RegExp {
+  let re = '^';
+  const chars = [...p];
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i]!;
+    if (ch === '*') {
+      if (chars[i + 1] === '*') {
+        i++;
+        if (chars[i + 1] === '/') i++;
+        re += i + 1 >= chars.length ? '.*' : '(.*/)?';
+      } else {
+        re += '[^/]*';
+      }
+    } else if (ch === '?') {
+      // One code point, as Go's regexp counts; a surrogate pair is two UTF-16 units here.
+      re += '(?:[\\uD800-\\uDBFF][\\uDC00-\\uDFFF]|[^/])';
+    } else if (ch === '.' || ch === '$') {
+      re += '\\' + ch;
+    } else if (ch === '\\') {
+      if (i + 1 < chars.length) re += '\\' + chars[++i]!;
+      else re += '\\\\';
+    } else {
+      re += ch;
+    }
+  }
+  // No 'u' flag: its strict syntax rejects what Go's RE2 reads as literals (lone '{', '\\#').
+  return new RegExp(re + '$');
+}
+
+/**
+ * The matcher Docker 20.10 applies to context paths (pkg/fileutils PatternMatcher.Matches, used by both
+ * BuildKit's fsutil walker and the classic client): the last matching pattern wins, and a pattern also
+ * matches a path when it matches the path's leading directories, taking as many as the pattern has
+ * segments. That parent rule counts `**` as one segment: checked with the real builder, `**` + `/foo`
+ * then `!a/b/foo/x/keep` still sent a/b/foo/y (newer matchers, and @balena/dockerignore, exclude it),
+ * so the matching is ours rather than that package's.
+ */
 export class IgnoreMatcher {
   readonly patterns: readonly string[];
   /** True when some `!` pattern exists, so an excluded directory may still hold included paths. */
   readonly hasExceptions: boolean;
-  private readonly ig: Ignore;
-  private readonly exceptions: string[];
+  private readonly compiled: CompiledPattern[];
 
   /** @param source file name for error messages */
   constructor(patterns: string[], source = '.dockerignore') {
     this.patterns = patterns;
-    for (const p of patterns) {
-      if (p === '!') {
-        throw new DfsimError(
-          error('DF3002', `${source}: illegal exclusion pattern: "!"`, undefined, 'Remove the lone "!" line or add a path after it.'),
-        );
+    const fail = (why: string, hint: string): DfsimError => new DfsimError(error('DF3002', `${source}: ${why}`, undefined, hint));
+    this.compiled = [];
+    for (const raw of patterns) {
+      let p = raw.trim();
+      if (p === '') continue;
+      p = cleanPath(p);
+      let exclusion = false;
+      if (p.startsWith('!')) {
+        if (p.length === 1) throw fail('illegal exclusion pattern: "!"', 'Remove the lone "!" line or add a path after it.');
+        exclusion = true;
+        p = p.slice(1);
       }
+      // Docker checks the syntax with filepath.Match(pattern, ".").
+      try {
+        goMatch(p, '.');
+      } catch {
+        throw fail(`syntax error in pattern ${JSON.stringify(p)}`, 'Fix the pattern syntax in the ignore file.');
+      }
+      let re: RegExp;
+      try {
+        re = compilePattern(p);
+      } catch (e) {
+        throw fail(`invalid pattern ${JSON.stringify(p)}: ${(e as Error).message}`, 'Fix the pattern syntax in the ignore file.');
+      }
+      this.compiled.push({ text: p, exclusion, dirCount: p.split('/').length, re });
     }
-    // Docker matches case-sensitively on Linux; the package defaults to ignoring case.
-    this.ig = dockerignore({ ignorecase: false });
-    // The package drops patterns starting with '#' (it re-checks for comments); Docker keeps " #x" as a
-    // pattern once trimmed, and an escaped '#' means the same to both regex and filepath.Match.
-    this.ig.add(patterns.map((p) => (p.startsWith('#') ? '\\' + p : p)));
-    this.exceptions = patterns.filter((p) => p.startsWith('!')).map((p) => p.slice(1));
-    this.hasExceptions = this.exceptions.length > 0;
-    try {
-      // Rules compile lazily; one probe with a parent compiles them all, so bad patterns fail here.
-      this.ig.ignores('probe/probe');
-    } catch (e) {
-      throw new DfsimError(
-        error('DF3002', `${source}: invalid pattern: ${(e as Error).message}`, undefined, 'Fix the pattern syntax in the ignore file.'),
-      );
-    }
+    this.hasExceptions = this.compiled.some((c) => c.exclusion);
   }
 
   /** Whether a context-relative POSIX path (no leading './') is excluded, directly or via a parent. */
   ignores(rel: string): boolean {
-    if (rel === '' || this.patterns.length === 0) return false;
-    return this.ig.ignores(rel);
+    if (rel === '' || this.compiled.length === 0) return false;
+    const slash = rel.lastIndexOf('/');
+    const parentDirs = slash < 0 ? undefined : rel.slice(0, slash).split('/');
+    let matched = false;
+    for (const c of this.compiled) {
+      let match = c.re.test(rel);
+      if (!match && parentDirs && c.dirCount <= parentDirs.length) {
+        match = c.re.test(parentDirs.slice(0, c.dirCount).join('/'));
+      }
+      if (match) matched = !c.exclusion;
+    }
+    return matched;
   }
 
   /**
@@ -105,6 +163,12 @@ export class IgnoreMatcher {
    */
   exceptionReaches(dirRel: string): boolean {
     const prefix = dirRel + '/';
-    return this.exceptions.some((p) => (p + '/').startsWith(prefix));
+    return this.compiled.some((c) => c.exclusion && (c.text + '/').startsWith(prefix));
   }
+}
+
+/** Go's filepath.Clean on a POSIX path. */
+function cleanPath(p: string): string {
+  const n = path.posix.normalize(p);
+  return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n;
 }
