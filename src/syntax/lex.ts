@@ -31,8 +31,8 @@ export interface LexOptions {
   /** Leave references to unset variables as written (BuildKit `Lex.SkipUnsetEnv`). */
   skipUnsetEnv?: boolean;
   /**
-   * Which builder's modifiers: current BuildKit (default), or the Dockerfile frontend built into
-   * Docker 20.10 (only `:-` `:+` `:?` `?`), to predict what that builder does.
+   * Which builder's modifiers: current BuildKit (default), or Docker 20.10 (only `:-` `:+` `:?`
+   * `?`; its built-in BuildKit frontend and its classic builder behave the same).
    */
   dialect?: 'buildkit' | 'docker-20.10';
 }
