@@ -238,6 +238,8 @@ describe('ignore file lookup and effect on the context', () => {
     for (const builder of ['buildkit', 'classic'] as const) {
       const ctx = await loadContext(makeTree(tree), { builder });
       expect(ctx.children('')).toEqual(['.dockerignore']);
+      // On disk, and left out because of .dockerignore, even though the last matching pattern re-includes it.
+      expect(ctx.isIgnored('node_modules/pkg/keep.js')).toBe(true);
     }
   });
 

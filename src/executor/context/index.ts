@@ -213,7 +213,15 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
     },
     isIgnored(p) {
       const rel = normalizeContextPath(p);
-      if (rel === '' || entries.has(rel) || !matcher.ignores(rel)) return false;
+      if (rel === '' || entries.has(rel)) return false;
+      // Excluded itself, or below an excluded directory the walk did not enter (the matcher alone may
+      // say a path is re-included where the 20.10 walk never reached it).
+      let excluded = matcher.ignores(rel);
+      for (let i = rel.indexOf('/'); !excluded && i >= 0; i = rel.indexOf('/', i + 1)) {
+        const dir = rel.slice(0, i);
+        if (!entries.has(dir) && matcher.ignores(dir)) excluded = true;
+      }
+      if (!excluded) return false;
       try {
         fs.lstatSync(path.join(root, rel));
         return true;
