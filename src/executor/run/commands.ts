@@ -157,10 +157,19 @@ const UNARY_FILE = new Set(['-e', '-f', '-d', '-h', '-L', '-x', '-s', '-r', '-w'
 
 /** Evaluates test(1) arguments; null when the answer is not computable. */
 function evalTest(sh: Shell, args: string[]): boolean | null | 'error' {
+  return evalTestWith(sh, args, { message: '' });
+}
+
+const BINARY_OPS = ['=', '==', '!=', '-eq', '-ne', '-lt', '-le', '-gt', '-ge', '<', '>'];
+
+function evalTestWith(sh: Shell, args: string[], err: { message: string }): boolean | null | 'error' {
   const pos = { i: 0 };
   const primary = (): boolean | null | 'error' => {
     const a = args[pos.i];
-    if (a === undefined) return 'error';
+    if (a === undefined) {
+      err.message = `${args[pos.i - 1] ?? 'test'}: argument expected`;
+      return 'error';
+    }
     if (a === '!') {
       pos.i++;
       const v = primary();
@@ -175,6 +184,10 @@ function evalTest(sh: Shell, args: string[]): boolean | null | 'error' {
     }
     const next = args[pos.i + 1];
     const third = args[pos.i + 2];
+    if (next !== undefined && third === undefined && BINARY_OPS.includes(next)) {
+      err.message = `${next}: argument expected`;
+      return 'error';
+    }
     if (next !== undefined && third !== undefined && ['=', '==', '!=', '-eq', '-ne', '-lt', '-le', '-gt', '-ge', '<', '>'].includes(next)) {
       pos.i += 3;
       switch (next) {
@@ -190,7 +203,10 @@ function evalTest(sh: Shell, args: string[]): boolean | null | 'error' {
         default: {
           const x = Number(a);
           const y = Number(third);
-          if (!/^\s*-?\d+\s*$/.test(a) || !/^\s*-?\d+\s*$/.test(third)) return 'error';
+          if (!/^\s*-?\d+\s*$/.test(a) || !/^\s*-?\d+\s*$/.test(third)) {
+            err.message = `invalid number '${/^\s*-?\d+\s*$/.test(a) ? third : a}'`;
+            return 'error';
+          }
           return { '-eq': x === y, '-ne': x !== y, '-lt': x < y, '-le': x <= y, '-gt': x > y, '-ge': x >= y }[next] ?? null;
         }
       }
@@ -239,7 +255,12 @@ function evalTest(sh: Shell, args: string[]): boolean | null | 'error' {
   if (args.length === 1) return (args[0] as string) !== '';
   if (args.length === 2 && args[0] === '!') return args[1] === '';
   const v = orExpr();
-  return pos.i === args.length ? v : 'error';
+  if (v === 'error') return v;
+  if (pos.i !== args.length) {
+    err.message = `${args[pos.i] ?? ''}: unknown operand`;
+    return 'error';
+  }
+  return v;
 }
 
 const test: CommandImpl = (sh, argv, io) => {
@@ -254,9 +275,10 @@ const test: CommandImpl = (sh, argv, io) => {
     args = args.slice(0, -1);
     if (name === '[[') args = args.map((a) => (a === '&&' ? '-a' : a === '||' ? '-o' : a));
   }
-  const v = evalTest(sh, args);
+  const err = { message: '' };
+  const v = evalTestWith(sh, args, err);
   if (v === 'error') {
-    sh.err(io, `sh: ${name}: syntax error`);
+    sh.err(io, `sh: ${err.message || `${name}: syntax error`}`);
     return 2;
   }
   if (v === null) {
@@ -269,7 +291,7 @@ const test: CommandImpl = (sh, argv, io) => {
 // ------------------------------------------------------------------ text tools
 
 /** Reads the operands (or stdin) as one text; reports missing files like busybox. */
-function gather(sh: Shell, io: Io, tool: string, files: string[]): { text: Text; status: number } {
+function gather(sh: Shell, io: Io, tool: string, files: string[], plainMessage = false): { text: Text; status: number } {
   if (files.length === 0) return { text: readAll(io.stdin), status: 0 };
   let text: Text = '';
   let status = 0;
@@ -281,7 +303,8 @@ function gather(sh: Shell, io: Io, tool: string, files: string[]): { text: Text;
     }
     const t = sh.readText(sh.abs(f));
     if (t === 'ENOENT') {
-      status = Math.max(status, sh.missing(io, tool, `${tool}: can't open '${f}': No such file or directory`));
+      const msg = plainMessage ? `${tool}: ${f}: No such file or directory` : `${tool}: can't open '${f}': No such file or directory`;
+      status = Math.max(status, sh.missing(io, tool, msg));
       if (status === 0) text = null;
       continue;
     }
@@ -422,7 +445,7 @@ const grep: CommandImpl = (sh, argv, io) => {
   let out: Text = '';
   let status = 0;
   for (const f of files) {
-    const { text, status: s } = gather(sh, io, 'grep', f === undefined ? [] : [f]);
+    const { text, status: s } = gather(sh, io, 'grep', f === undefined ? [] : [f], true);
     if (s !== 0) {
       status = o.flags.has('s') ? 2 : s === 1 ? 2 : s;
       continue;
@@ -968,7 +991,7 @@ const ls: CommandImpl = (sh, argv, io) => {
   for (const t of targets) {
     const st = sh.fs.stat(sh.abs(t));
     if (!st) {
-      status = Math.max(status, sh.missing(io, 'ls', `ls: ${t}: No such file or directory`, 2));
+      status = Math.max(status, sh.missing(io, 'ls', `ls: ${t}: No such file or directory`));
       if (status === 0) out = null;
       continue;
     }

@@ -1467,7 +1467,13 @@ export class Shell {
       })
       .trim();
     if (unknown || !/^[\d\s+\-*/%()<>=!&|]*$/.test(substituted) || substituted === '') return null;
-    return evalArith(substituted);
+    const v = evalArith(substituted);
+    if (v === 'divzero') {
+      // ash aborts the script on an arithmetic error (checked on bb:latest: exit 2).
+      this.shared.lastFailure = { command: `$((${expr}))`, message: 'sh: divide by zero' };
+      throw new ExitSignal(2);
+    }
+    return v;
   }
 }
 
@@ -1579,7 +1585,8 @@ export function unescapeC(s: string): string {
 }
 
 /** A tiny precedence-climbing evaluator for already-substituted integer expressions. */
-function evalArith(src: string): number | null {
+function evalArith(src: string): number | null | 'divzero' {
+  let divzero = false;
   const tokens = src.match(/\d+|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%()<>!]/g);
   if (!tokens || tokens.join('') !== src.replace(/\s+/g, '')) return null;
   let i = 0;
@@ -1616,8 +1623,8 @@ function evalArith(src: string): number | null {
         case '+': left = left + right; break;
         case '-': left = left - right; break;
         case '*': left = left * right; break;
-        case '/': if (right === 0) return null; left = Math.trunc(left / right); break;
-        case '%': if (right === 0) return null; left = left % right; break;
+        case '/': if (right === 0) { divzero = true; return null; } left = Math.trunc(left / right); break;
+        case '%': if (right === 0) { divzero = true; return null; } left = left % right; break;
         case '<': left = Number(left < right); break;
         case '>': left = Number(left > right); break;
         case '<=': left = Number(left <= right); break;
@@ -1631,6 +1638,7 @@ function evalArith(src: string): number | null {
     return left;
   };
   const v = binary(0);
+  if (divzero) return 'divzero';
   return i === tokens.length ? v : null;
 }
 
