@@ -23,6 +23,7 @@ function newShell(ctx: RunContext): Shell {
     unknownFiles: new Set(),
     steps: 0,
     currentStderr: '',
+    currentCommand: '',
   };
   const sh = new Shell(shared, commands);
   for (const [k, v] of ctx.env) {

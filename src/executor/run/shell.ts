@@ -37,6 +37,8 @@ export interface Shared {
   steps: number;
   /** stderr of the simple command running now, for failure messages. */
   currentStderr: string;
+  /** Name of the simple command running now, for notes about its output. */
+  currentCommand: string;
 }
 
 export type CommandImpl = (sh: Shell, argv: string[], io: Io, env: Map<string, string>) => number;
@@ -153,6 +155,12 @@ export class Shell {
     this.write(io.out, text);
   }
 
+  /** stdout of a command already reported as opaque: unknown, without a second note. */
+  unknownOutput(io: Io): void {
+    if (io.out.kind === 'file') this.markUnknown(io.out.path);
+    else this.write(io.out, null);
+  }
+
   /** Writes a diagnostic line to stderr and remembers it as the reason should this command fail. */
   err(io: Io, line: string): void {
     this.shared.currentStderr = line;
@@ -162,6 +170,7 @@ export class Shell {
   appendFile(path: string, text: Text): void {
     try {
       if (text === null) {
+        this.opaque(`${this.shared.currentCommand || 'command'} output written to a file`);
         this.markUnknown(path);
         return;
       }
@@ -852,7 +861,7 @@ export class Shell {
     if (unknownArgs) {
       // Already reported as opaque by the expansion; the command's effects are unknown.
       this.shared.tainted = true;
-      this.write(cmdIo.out, null);
+      this.unknownOutput(cmdIo);
       return this.setStatus(0);
     }
     void unknownAssign;
@@ -872,6 +881,7 @@ export class Shell {
   /** Runs an expanded command line (function, builtin, simulated tool or opaque program). */
   execArgv(argv: string[], io: Io, env: Map<string, string>, text: string, temp = new Map<string, string>()): number {
     this.shared.currentStderr = '';
+    this.shared.currentCommand = argv[0] ?? '';
     let code: number;
     try {
       code = this.dispatch(argv, io, env, temp);
@@ -909,7 +919,7 @@ export class Shell {
     if (located === 'missing') {
       if (this.shared.tainted) {
         this.opaque(`${name} (not in the image, perhaps installed by an earlier command)`);
-        this.write(io.out, null);
+        this.unknownOutput(io);
         return 0;
       }
       this.err(io, `sh: ${name}: not found`);
@@ -954,7 +964,7 @@ export class Shell {
       }
     }
     this.taint(describeOpaque(argv));
-    this.write(io.out, null);
+    this.unknownOutput(io);
     void name;
     return 0;
   }
@@ -1367,10 +1377,15 @@ export class Shell {
       this.opaque(what);
       return [{ text: '', quoted, split: !quoted, unknown: true }];
     };
+    // A variable is unknown only because of something already noted ($(curl …)), except these.
+    const unknownValue = (name: string): Piece[] => {
+      if (name === '!' || name === 'RANDOM') this.opaque(`$${name}`);
+      return [{ text: '', quoted, split: !quoted, unknown: true }];
+    };
     if (node.type === 'simple_expansion') {
       const name = node.text.slice(1);
       const v = this.paramValue(name);
-      if (v === null) return unknown(`$${name} with an unknown value`);
+      if (v === null) return unknownValue(name);
       return [{ text: v ?? '', quoted, split: !quoted }];
     }
     // ${...}: parse the head ourselves, take the operand from the child nodes.
@@ -1379,11 +1394,11 @@ export class Shell {
     const [, lengthOp, name = '', op] = m;
     if (lengthOp && !op) {
       const v = this.paramValue(name);
-      if (v === null) return unknown(`$${name} with an unknown value`);
+      if (v === null) return unknownValue(name);
       return [{ text: String((v ?? '').length), quoted, split: !quoted }];
     }
     const v = this.paramValue(name);
-    if (v === null) return unknown(`$${name} with an unknown value`);
+    if (v === null) return unknownValue(name);
     if (!op) return [{ text: v ?? '', quoted, split: !quoted }];
     // The operand: children after the operator token, before the closing brace.
     const kids = node.children;

@@ -1,0 +1,143 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { StageFs } from '../../../src/executor/stage-fs.js';
+import { simulateExec } from '../../../src/executor/run/index.js';
+import { bbFs, DEFAULT_ENV, ROOT, run, setup, text } from './helpers.js';
+
+beforeAll(setup);
+
+/** An unknown base image is an empty root: no /bin, so every tool is assumed to exist. */
+const unknownBase = () => new StageFs();
+
+/** bb:latest plus an (unloaded) binary, as if the image shipped it. */
+function bbWith(...paths: string[]): StageFs {
+  const fs = bbFs();
+  for (const p of paths) {
+    fs.mkdir(p.slice(0, p.lastIndexOf('/')) || '/', { parents: true });
+    fs.writeFile(p, '\x7fELF', { mode: 0o755 });
+  }
+  return fs;
+}
+
+describe('opaque commands', () => {
+  it.each([
+    ['apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*', ['apt-get update', 'apt-get install']],
+    ['apk add --no-cache git', ['apk add']],
+    ['pip install -r requirements.txt', ['pip install']],
+    ['npm ci && npm run build', ['npm ci', 'npm run']],
+    ['go build -o /app ./cmd/app', ['go build']],
+    ['curl -fsSL https://example.com/x.tgz -o /tmp/x.tgz', ['curl']],
+    ['wget -q https://example.com/x', ['wget']],
+    ['git clone https://example.com/r.git /src', ['git clone']],
+    ['make -j4 install', ['make']],
+    ['VERSION=$(curl -s https://example.com/v) && echo $VERSION > /v', ['curl', '$(...) command substitution']],
+  ])('%s', (script, notUnderstood) => {
+    const { out } = run(script, { fs: unknownBase() });
+    expect(out).toEqual({ status: 'opaque', exitCode: 0, notUnderstood });
+  });
+
+  it('busybox tools we do not simulate are opaque on bb:latest (they exist there)', () => {
+    expect(run('tar -xzf /nothing.tgz -C /tmp').out).toEqual({ status: 'opaque', exitCode: 0, notUnderstood: ['tar'] });
+    expect(run('sed -i s/a/b/ /etc/passwd').out.notUnderstood).toEqual(['sed']);
+  });
+
+  it('on bb:latest, tools the image lacks fail with 127 (checked: sh: curl: not found)', () => {
+    expect(run('curl -o /x http://example.com').out).toMatchObject({ status: 'failed', exitCode: 127, failure: { message: 'sh: curl: not found' } });
+  });
+
+  it('after an opaque install, missing tools and paths are assumed to have been created', () => {
+    const fs = bbWith('/sbin/apk');
+    const { out } = run('apk add --no-cache curl && curl -fsSL -o /usr/local/bin/tool http://x && chmod +x /usr/local/bin/tool && test -x /usr/local/bin/tool', { fs });
+    expect(out.status).toBe('opaque');
+    expect(out.exitCode).toBe(0);
+    expect(out.notUnderstood[0]).toBe('apk add');
+  });
+
+  it('output we cannot compute still creates the file, with unknown content', () => {
+    const { fs, out } = run('ls -l /etc > /listing');
+    expect(out.status).toBe('opaque');
+    expect(out.notUnderstood).toEqual(['ls output written to a file']);
+    expect(fs.stat('/listing')?.type).toBe('file');
+    expect(fs.readFile('/listing')).toBeUndefined();
+    // Later reads of that file are unknown too, and say so.
+    expect(run('cat /listing > /copy', { fs }).out.status).toBe('opaque');
+  });
+
+  it('listings of directories the runtime populates are unknown (docker run shows dev, proc, sys, hosts…)', () => {
+    expect(run('ls / > /o').out.status).toBe('opaque');
+    expect(run('ls /etc > /o').out.status).toBe('opaque');
+  });
+
+  it('a computable listing stays known', () => {
+    const { fs, out } = run('mkdir /d && touch /d/b /d/a && ls /d > /o');
+    expect(out.status).toBe('ok');
+    expect(text(fs, '/o')).toBe('a\nb\n');
+  });
+
+  it('backticks in an unquoted heredoc make its text unknown', () => {
+    const { fs, out } = run('cat > /f <<EOF\nnow `date`\nEOF');
+    expect(out.status).toBe('opaque');
+    expect(fs.stat('/f')?.type).toBe('file');
+  });
+
+  it('unparseable scripts are opaque, never a crash', () => {
+    expect(run('echo "unterminated').out).toEqual({ status: 'opaque', exitCode: 0, notUnderstood: ['unparseable shell'] });
+  });
+
+  it('endless loops stop with a note', () => {
+    const { out } = run('while true; do :; done');
+    expect(out.status).toBe('opaque');
+    expect(out.notUnderstood).toEqual(['script too long to simulate (loop?)']);
+  });
+
+  it('a command substitution we can compute is not opaque', () => {
+    const { fs, out } = run('mkdir -p /opt/$(echo app)-$(cat /etc/hostname 2>/dev/null || echo v1)');
+    expect(out.status).toBe('ok');
+    expect(fs.stat('/opt/app-v1')?.type).toBe('dir');
+  });
+});
+
+describe('exec form', () => {
+  const ctx = (fs: StageFs) => ({ fs, env: DEFAULT_ENV, cwd: '/', user: ROOT });
+
+  it('runs the program directly, sh -c scripts are interpreted', () => {
+    const fs = bbFs();
+    expect(simulateExec(['/bin/sh', '-c', 'echo hi > /f'], ctx(fs))).toEqual({ status: 'ok', exitCode: 0, notUnderstood: [] });
+    expect(text(fs, '/f')).toBe('hi\n');
+    expect(simulateExec(['mkdir', '-p', '/a/b'], ctx(fs)).status).toBe('ok');
+    expect(fs.stat('/a/b')?.type).toBe('dir');
+  });
+
+  it('no shell: $VAR is not expanded', () => {
+    const fs = bbFs();
+    simulateExec(['touch', '/$HOME'], ctx(fs));
+    expect(fs.stat('/$HOME')?.type).toBe('file');
+  });
+
+  it('a missing program fails before anything runs', () => {
+    expect(simulateExec(['/nope', 'x'], ctx(bbFs()))).toMatchObject({ status: 'failed', failure: { message: 'exec: "/nope": stat /nope: no such file or directory' } });
+    expect(simulateExec(['nope'], ctx(bbFs()))).toMatchObject({ status: 'failed', failure: { message: 'exec: "nope": executable file not found in $PATH' } });
+  });
+
+  it('failures carry the program’s status', () => {
+    expect(simulateExec(['cat', '/missing'], ctx(bbFs()))).toMatchObject({ status: 'failed', exitCode: 1 });
+    expect(simulateExec([], ctx(bbFs())).status).toBe('failed');
+  });
+});
+
+describe('never throws', () => {
+  // A fixed-seed generator keeps the fuzz inputs the same on every run.
+  let seed = 42;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const alphabet = ['a', ' ', '$', '(', ')', '{', '}', '"', "'", '`', '|', '&', ';', '<', '>', '\n', '\\', '*', '[', ']', 'if', 'then', 'fi', 'for', 'do', 'done', 'x=', '$((', '<<EOF\n', 'EOF', '#', '-f', '/etc', 'cat', 'rm -rf', 'mkdir', '!', '=', '0', '2>&1'];
+  const inputs = Array.from({ length: 60 }, () => Array.from({ length: 1 + Math.floor(rand() * 25) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join(''));
+
+  it.each(inputs.map((s, i) => [i, s] as const))('random script #%d', (_i, script) => {
+    const { out } = run(script);
+    expect(['ok', 'opaque', 'failed']).toContain(out.status);
+    expect(Number.isInteger(out.exitCode)).toBe(true);
+    if (out.status === 'failed') expect(out.failure).toBeDefined();
+  });
+});
