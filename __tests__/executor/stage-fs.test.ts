@@ -124,4 +124,14 @@ describe('StageFs', () => {
     b.chmod('/x', 0o755);
     expect(a.treeDigest('/')).not.toBe(b.treeDigest('/'));
   });
+
+  it('lets the build (root) into directories and files whatever their modes and owners', () => {
+    const fs = new StageFs();
+    fs.mkdir('/home/app', { parents: true, mode: 0o700, uid: 1000, gid: 1000 });
+    fs.writeFile('/home/app/secret', 'x', { mode: 0o600, uid: 1000, gid: 1000 });
+    expect(fs.readFile('/home/app/secret')?.toString()).toBe('x');
+    expect(fs.lstat('/home/app')).toEqual({ type: 'dir', mode: 0o700, uid: 1000, gid: 1000, size: 0 });
+    fs.symlink('/home/app/secret', '/s');
+    expect(fs.lstat('/s')?.mode).toBe(0o777);
+  });
 });

@@ -56,11 +56,16 @@ export class StageFs implements ShellFs {
   private readonly vol = new Volume();
   /** Side data for files whose bytes memfs does not hold, keyed by inode so hard links and renames follow. */
   private readonly external = new Map<number, ExternalContent>();
+  /**
+   * Real permission bits by inode. memfs enforces permission bits with no exception for root, but
+   * builds run as root, who ignores them: memfs nodes keep their permissive defaults and the modes live here.
+   */
+  private readonly modes = new Map<number, number>();
   private journal: Map<string, Snapshot | null> | null = null;
   private readonly touched = new Set<string>();
 
   constructor() {
-    this.vol.chmodSync('/', 0o755);
+    this.setMode('/', 0o755);
   }
 
   // ---- steps -------------------------------------------------------------------------
@@ -134,7 +139,8 @@ export class StageFs implements ShellFs {
   private infoOf(path: string, st: { mode: number | bigint; uid: number | bigint; gid: number | bigint; size: number | bigint; ino: number | bigint; isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): FsNodeInfo {
     const type: NodeType = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'other';
     const ext = type === 'file' ? this.external.get(Number(st.ino)) : undefined;
-    const info: FsNodeInfo = { type, mode: Number(st.mode) & 0o7777, uid: Number(st.uid), gid: Number(st.gid), size: ext ? ext.size : type === 'file' ? Number(st.size) : 0 };
+    const mode = type === 'symlink' ? 0o777 : this.modes.get(Number(st.ino)) ?? Number(st.mode) & 0o7777;
+    const info: FsNodeInfo = { type, mode, uid: Number(st.uid), gid: Number(st.gid), size: ext ? ext.size : type === 'file' ? Number(st.size) : 0 };
     if (type === 'symlink') info.linkTarget = String(this.vol.readlinkSync(path));
     return info;
   }
@@ -255,10 +261,10 @@ export class StageFs implements ShellFs {
       this.vol.writeFileSync(target, data);
     }
     if (!existing) {
-      this.vol.chmodSync(target, opts.mode ?? 0o644);
+      this.setMode(target, opts.mode ?? 0o644);
       this.vol.lchownSync(target, opts.uid ?? 0, opts.gid ?? 0);
     } else if (opts.mode !== undefined) {
-      this.vol.chmodSync(target, opts.mode);
+      this.setMode(target, opts.mode);
     }
   }
 
@@ -271,7 +277,7 @@ export class StageFs implements ShellFs {
     this.touched.add(target);
     if (existing) this.dropExternal(target);
     this.vol.writeFileSync(target, '');
-    this.vol.chmodSync(target, opts.mode);
+    this.setMode(target, opts.mode);
     this.vol.lchownSync(target, opts.uid, opts.gid);
     this.external.set(this.ino(target), content);
   }
@@ -305,7 +311,7 @@ export class StageFs implements ShellFs {
     const real = join(this.realpath(parent)!, posix.basename(p));
     this.note(real);
     this.vol.mkdirSync(real);
-    this.vol.chmodSync(real, opts.mode ?? 0o755);
+    this.setMode(real, opts.mode ?? 0o755);
     this.vol.lchownSync(real, opts.uid ?? 0, opts.gid ?? 0);
   }
 
@@ -361,7 +367,7 @@ export class StageFs implements ShellFs {
     if (p === undefined || !this.lstat(p)) throw new FsError('ENOENT', normalizePath(path));
     this.note(p);
     this.touched.add(p); // overlayfs copies the file up: it lands in the layer even when unchanged
-    this.vol.chmodSync(p, mode & 0o7777);
+    this.setMode(p, mode & 0o7777);
   }
 
   chown(path: string, uid: number, gid: number): void {
@@ -404,14 +410,18 @@ export class StageFs implements ShellFs {
       } else {
         continue;
       }
-      if (info.type !== 'symlink') copy.vol.chmodSync(p, info.mode);
+      if (info.type !== 'symlink') copy.setMode(p, info.mode);
       copy.vol.lchownSync(p, info.uid, info.gid);
     }
-    copy.vol.chmodSync('/', this.lstat('/')!.mode);
+    copy.setMode('/', this.lstat('/')!.mode);
     return copy;
   }
 
   // ---- helpers -----------------------------------------------------------------------
+
+  private setMode(path: string, mode: number): void {
+    this.modes.set(this.ino(path), mode & 0o7777);
+  }
 
   private ino(path: string): number {
     return Number(this.vol.lstatSync(path).ino);
