@@ -65,8 +65,8 @@ describe('stat cache', () => {
     await loadContext(root, { statCachePath: cache });
     fs.rmSync(path.join(root, 'b.txt'));
     await loadContext(root, { statCachePath: cache });
-    const saved = JSON.parse(fs.readFileSync(cache, 'utf8')) as { entries: Record<string, unknown> };
-    expect(Object.keys(saved.entries)).toEqual(['a.txt']);
+    const saved = JSON.parse(fs.readFileSync(cache, 'utf8')) as { paths: string[] };
+    expect(saved.paths).toEqual(['a.txt']);
     expect(fs.readdirSync(path.dirname(cache))).toEqual(['stat-cache.json']);
   });
 

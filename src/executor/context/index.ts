@@ -136,12 +136,8 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
       continue;
     }
     const cached = statCache.lookup(e.path, e);
-    if (cached) {
-      e.contentDigest = cached.digest;
-      e.recordDigest = cached.record;
-    } else {
-      pending.push(e);
-    }
+    if (cached) e.recordDigest = cached;
+    else pending.push(e);
   }
   let done = totalFiles - pending.length;
   opts.onProgress?.(done, totalFiles);
@@ -207,7 +203,7 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
     builder,
     dockerignore: { file: ignoreRel, patterns },
     diagnostics: walked.diagnostics,
-    stats: { files: totalFiles, reused: statCache.stats.reused, hashed: pending.length },
+    stats: { files: totalFiles, reused: statCache.reused, hashed: pending.length },
     get(p) {
       return entries.get(normalizeContextPath(p));
     },

@@ -48,6 +48,8 @@ export function compareNames(a: string, b: string): number {
   return a.length - b.length;
 }
 
+const NEEDS_CODE_POINT_SORT = /[\uD800-\uFFFF]/;
+
 export function unreadable(rel: string, e: unknown): DfsimError {
   const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
   const what = rel === '' ? 'the build context directory' : `"${rel}" in the build context`;
@@ -121,7 +123,9 @@ export function walkContext(root: string, matcher: IgnoreMatcher, builder: Build
     } catch (e) {
       throw unreadable(rel, e);
     }
-    names.sort(compareNames);
+    // The default sort (UTF-16 units) agrees with byte order unless a name holds a surrogate or U+E000+.
+    if (names.some((n) => NEEDS_CODE_POINT_SORT.test(n))) names.sort(compareNames);
+    else names.sort();
     const kept: string[] = [];
     const absSlash = abs.endsWith('/') ? abs : abs + '/';
     for (const name of names) {
