@@ -1,7 +1,8 @@
 import type { Argv } from 'yargs';
 import type { CommandEnv } from '../main.js';
+import { registerLayers } from './layers.js';
 
 /** A command module adds itself to the parser. Keep this list sorted by command name. */
 export type RegisterCommand = (y: Argv, env: CommandEnv) => Argv;
 
-export const extraCommands: RegisterCommand[] = [];
+export const extraCommands: RegisterCommand[] = [registerLayers];
