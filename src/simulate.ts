@@ -64,7 +64,7 @@ export async function simulate(opts: SimulateOptions): Promise<Simulation> {
   const plan = planBuild(parsed, planOptions);
 
   const cacheDir = path.resolve(opts.cacheDir ?? defaultCacheDir());
-  const contextOptions: Parameters<typeof loadContext>[1] = { dockerfile: dockerfilePath, statCachePath: path.join(cacheDir, 'stat', `${hashJson(contextDir)}.json`) };
+  const contextOptions: Parameters<typeof loadContext>[1] = { builder, dockerfile: dockerfilePath, statCachePath: path.join(cacheDir, 'stat', `${hashJson(contextDir)}.json`) };
   if (opts.onProgress) contextOptions.onProgress = opts.onProgress;
   const context = await loadContext(contextDir, contextOptions);
 

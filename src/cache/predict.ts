@@ -18,8 +18,11 @@ export interface StepPointer {
 }
 
 export interface MissReason {
-  /** cold: never built; no-cache: lookup bypassed; inputs: this step's own inputs changed; knock-on: an earlier step in its chain missed. */
-  cause: 'cold' | 'no-cache' | 'inputs' | 'knock-on';
+  /**
+   * cold: never built; no-cache: lookup bypassed; inputs: this step's own inputs changed; knock-on: an
+   * earlier step in its chain missed; uncacheable: the builder never caches this step (classic: ARG before FROM).
+   */
+  cause: 'cold' | 'no-cache' | 'inputs' | 'knock-on' | 'uncacheable';
   changes: Change[];
   /** For knock-on misses: the root-cause step this one follows. */
   follows: StepPointer | null;
@@ -62,6 +65,10 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
     if (step.stage.index !== currentStage) {
       currentStage = step.stage.index;
       classicBust = null;
+    }
+    if (step.vertex && !step.key && result.builder === 'classic' && step.stage.index === -1) {
+      out.push({ cached: false, reason: { cause: 'uncacheable', changes: [], follows: null } });
+      return;
     }
     if (!step.vertex || !step.key) {
       out.push({ cached: null, reason: null });

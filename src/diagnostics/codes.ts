@@ -33,6 +33,7 @@ export const CODES = {
   DF2016: 'Invalid stage reference: a stage index out of range, or a circular dependency between stages.',
   DF2017: 'The FROM image reference or --platform cannot be expanded, or expands to nothing.',
   DF2018: 'Invalid platform string.',
+  DF2019: 'FROM names a stage in the wrong case (BuildKit reads it as an invalid image reference).',
   // Warnings about instructions.
   DF2101: 'MAINTAINER is deprecated; use a LABEL instead (warning).',
   DF2102: 'Stage name is not lower-case; stage names are case-insensitive (warning).',

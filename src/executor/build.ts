@@ -57,6 +57,10 @@ export async function executeBuild(opts: ExecuteOptions): Promise<BuildResult> {
     },
   };
 
+  if (builder === 'classic') {
+    // The classic builder prints the ARGs before the first FROM as steps (never cached).
+    for (const meta of parsed.metaArgs) steps.push(baseStep({ index: -1, name: null }, 0, meta, builder, false));
+  }
   for (const planned of plan.stages) {
     const ref = { index: planned.stage.index, name: planned.stage.name };
     const { state, fromStep } = startStage(planned, built, opts);
@@ -87,6 +91,8 @@ export async function executeBuild(opts: ExecuteOptions): Promise<BuildResult> {
       }
       const layer = state.fs.endStep();
       finishStep(step, out, layer, state, builder);
+      // The classic builder runs a base's ONBUILD triggers inside its FROM step, not as steps of their own.
+      if (builder === 'classic' && trigger) step.vertex = false;
     }
     built.set(planned.stage.index, state);
   }
@@ -123,7 +129,7 @@ function baseStep(ref: StepResult['stage'], position: number, instruction: Instr
 
 function finishStep(step: StepResult, out: StepOutput, layer: StepResult['layer'], state: StageState, builder: Builder): void {
   // The classic builder commits a layer only when the diff is non-empty (seen: a no-op RUN adds none).
-  if (builder === 'classic' && out.createsLayer && !out.opaque && (layer?.changes.length ?? 0) === 0) out = { ...out, createsLayer: false };
+  if (builder === 'classic' && out.createsLayer && !out.opaque?.filesUnknown && (layer?.changes.length ?? 0) === 0) out = { ...out, createsLayer: false };
   step.layer = out.createsLayer || (layer && layer.changes.length > 0) ? layer : null;
   step.createsLayer = out.createsLayer;
   step.opaque = out.opaque ?? null;
@@ -140,8 +146,7 @@ function finishStep(step: StepResult, out: StepOutput, layer: StepResult['layer'
   } else {
     // Classic: every instruction is a cached image keyed by its parent image and the whole config.
     const parts: Record<string, unknown> = { kind: step.kind, command: out.createdBy ?? step.instruction, config: JSON.parse(canonicalJson(state.config)) };
-    const content = out.parts?.content;
-    if (content !== undefined) parts.content = content;
+    for (const name of ['content', 'proxy']) if (out.parts?.[name] !== undefined) parts[name] = out.parts[name];
     const parent = state.lastKey;
     step.key = { parent, parts, digest: hashJson({ parent, parts }) };
     if (out.manifests) step.key.manifests = out.manifests;
@@ -177,7 +182,13 @@ function startStage(planned: PlannedStage, built: Map<number, StageState>, opts:
       config: structuredClone(parent.config),
       history: [...parent.history],
     };
-    fromStep.vertex = false;
+    if (opts.builder === 'classic') {
+      // The classic builder does not carry ARGs into a child stage: only the config's ENV survives.
+      state.env = EnvList.from(parseEnvArray(parent.config.Env));
+      state.buildArgs = new EnvList();
+      state.declaredArgs = new Set();
+    }
+    fromStep.vertex = opts.builder === 'classic';
   } else {
     const image = planned.base.kind === 'scratch' ? null : opts.baseImages.get(planned.base.ref) ?? unknownImage(planned.base.ref, planned.platform);
     state = image ? stateFromImage(ref, image, planned.platform) : emptyState(ref, planned.platform);

@@ -23,25 +23,30 @@ export interface CopyOptions {
 }
 
 /** Expands --chown/--chmod and resolves names in the destination stage's /etc/passwd and /etc/group. */
-export function copyOwnership(state: StageState, instruction: CopyInstruction | AddInstruction, ctx: StepContext): CopyOptions & { chown: string | null; chmod: string | null } {
+export function copyOwnership(state: StageState, instruction: CopyInstruction | AddInstruction, ctx: StepContext): CopyOptions & { chown: string | null; chmod: string | null; owner: string | null } {
   const chown = instruction.chown === null ? null : expandWord(instruction.chown, state, ctx, instruction);
   const chmod = instruction.chmod === null ? null : expandWord(instruction.chmod, state, ctx, instruction);
   let uid = 0;
   let gid = 0;
+  let owner: string | null = null;
   if (chown !== null && chown !== '') {
+    // Docker 20.10 (both builders) copies as 0:0 when a name is not in the image's passwd/group
+    // (recorded: exec-chown-names); BuildKit keys the resolved ids, so root:root equals 0:0.
     const user = resolveUser(state.fs, chown);
-    if (!user) {
+    if (!user && ctx.builder === 'classic' && state.exact) {
       throw stepError(ctx, instruction, 'DF3204', `unable to convert uid/gid chown string "${chown}": no such user or group in the image's /etc/passwd or /etc/group`, 'Use numeric ids (--chown=1000:1000) or create the user in an earlier RUN.');
     }
-    uid = user.uid;
-    gid = user.gid;
+    uid = user?.uid ?? 0;
+    gid = user?.gid ?? 0;
+    // An unknown name copies as 0:0 but keys as the name (recorded: it misses against --chown=root).
+    owner = user ? `${uid}:${gid}` : `unresolved:${chown}`;
   }
   let mode: number | null = null;
   if (chmod !== null && chmod !== '') {
     if (!/^[0-7]{1,4}$/.test(chmod)) throw stepError(ctx, instruction, 'DF3205', `invalid --chmod value "${chmod}"`, 'Give an octal mode such as 0755.');
     mode = parseInt(chmod, 8);
   }
-  return { uid, gid, mode, chown, chmod };
+  return { uid, gid, mode, chown, chmod, owner };
 }
 
 /** The absolute destination, resolved against WORKDIR. Keeps a trailing slash as "is a directory". */
@@ -71,7 +76,9 @@ export function matchEntries(pattern: string, candidates: Iterable<string>): str
 
 /** Resolves a context source to entries, failing the way the builder fails. */
 export function resolveContextSource(spec: string, state: StageState, instruction: CopyInstruction | AddInstruction, ctx: StepContext): CopySource[] {
-  const path = cleanContextPath(spec);
+  // BuildKit sends only the paths COPY names, selected with patterns in which '\\' escapes the next
+  // character, so a literal backslash in a source never matches (recorded: exec-escape-backtick).
+  const path = cleanContextPath(ctx.builder === 'buildkit' ? spec.replace(/\\(.)/g, '$1') : spec);
   if (ctx.builder === 'classic' && posix.normalize(spec).startsWith('..')) {
     throw stepError(ctx, instruction, 'DF3203', `forbidden path outside the build context: ${spec}`, 'Sources must be inside the build context; move the file into it or change the context directory.');
   }
@@ -83,7 +90,8 @@ export function resolveContextSource(spec: string, state: StageState, instructio
       throw stepError(ctx, instruction, 'DF3206', `invalid wildcard pattern "${spec}"`, 'Fix the pattern: a "[" needs a closing "]".');
     }
     if (matches.length === 0) {
-      throw stepError(ctx, instruction, 'DF3201', `no source files were specified: "${spec}" matches nothing in the build context`, 'Check the pattern and your .dockerignore.');
+      // Both builders accept a wildcard that matches nothing; the classic builder fails when no source is left at all.
+      return [];
     }
     return matches.map((m) => ({ spec, path: m, type: ctx.context.get(m)!.type }));
   }
@@ -94,7 +102,32 @@ export function resolveContextSource(spec: string, state: StageState, instructio
     }
     throw stepError(ctx, instruction, 'DF3201', `"${spec}" not found in the build context`, 'Check the path: sources are relative to the context directory, not to the Dockerfile.');
   }
+  if (entry.type === 'symlink') {
+    // The named source itself is followed (BuildKit's followSymlink; the classic builder does the same).
+    const target = followContextLink(path, ctx);
+    if (target === undefined) {
+      throw stepError(ctx, instruction, 'DF3201', `"${spec}" is a symlink whose target is not in the build context`, 'Copy the target itself, or make the link point inside the context.');
+    }
+    return [{ spec, path: target, type: ctx.context.get(target)!.type }];
+  }
   return [{ spec, path, type: entry.type }];
+}
+
+/** Resolves a context symlink (and any chain of them) to a context path, or undefined when it leaves the context or dangles. */
+function followContextLink(path: string, ctx: StepContext): string | undefined {
+  let current = path;
+  for (let hops = 0; hops < 40; hops++) {
+    const entry = ctx.context.get(current);
+    if (!entry) return undefined;
+    if (entry.type !== 'symlink') return current;
+    const target = entry.linkTarget ?? '';
+    const joined = target.startsWith('/') ? target : posix.join(posix.dirname(`/${current}`), target);
+    const normal = posix.normalize(joined);
+    if (!normal.startsWith('/') || posix.normalize(`/${current}/${target}`).startsWith('/..')) return undefined;
+    if (!target.startsWith('/') && posix.normalize(posix.join(posix.dirname(current), target)).startsWith('..')) return undefined;
+    current = normal.slice(1);
+  }
+  return undefined;
 }
 
 /** Files under a context path, keyed relative to it: the key's content input and the miss explanation's evidence. */

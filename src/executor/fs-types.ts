@@ -48,6 +48,8 @@ export interface ShellFs {
   link(existing: string, path: string): void;
   chmod(path: string, mode: number): void;
   chown(path: string, uid: number, gid: number): void;
+  /** Marks a file's content as unknown (a command whose output cannot be computed rewrote it). */
+  forgetContent(path: string): void;
   /** Marks an existing file as touched (mtime changes are not content; real layers still carry the file). */
   touch(path: string): void;
 }

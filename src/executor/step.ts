@@ -6,7 +6,7 @@ import type { Instruction, InstructionOf, Keyword } from '../instructions/types.
 import { processWord, processWords, ExpansionError } from '../syntax/lex.js';
 import type { LayerDiff } from './stage-fs.js';
 import type { StageState } from './state.js';
-import type { Builder, FileManifest, KeyParts } from './types.js';
+import type { Builder, FileManifest, KeyParts, OpaqueInfo } from './types.js';
 
 /** What an instruction module needs besides its own stage. */
 export interface StepContext {
@@ -40,7 +40,7 @@ export interface StepOutput {
   createsLayer: boolean;
   /** History's created_by, or null for no history entry (ONBUILD). */
   createdBy: string | null;
-  opaque?: { notUnderstood: string[] };
+  opaque?: OpaqueInfo;
 }
 
 export type InstructionExecutor<K extends Keyword> = (

@@ -56,9 +56,16 @@ export interface StepResult {
   createsLayer: boolean;
   history: HistoryEntry | null;
   /** Present when the simulation could not know some effects (package installs, downloads...). */
-  opaque: { notUnderstood: string[] } | null;
+  opaque: OpaqueInfo | null;
   /** From an ONBUILD trigger of the base. */
   trigger: boolean;
+}
+
+export interface OpaqueInfo {
+  /** Each construct the simulation did not understand, in order. */
+  notUnderstood: string[];
+  /** False when the unknowns can only affect output or exit status, never files (e.g. `stat`, `$(...)` read-only use). */
+  filesUnknown: boolean;
 }
 
 export interface ImageResult {

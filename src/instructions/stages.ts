@@ -163,7 +163,12 @@ export function planBuild(parsed: ParsedDockerfile, opts: PlanOptions): BuildPla
       if (!parsedP) fail(parsed, 'DF2018', `failed to parse platform ${p}`, from.flags.find((f) => f.name === 'platform')?.range ?? from.range, 'use os/arch[/variant]');
       platform = formatPlatform(parsedP);
     }
-    const baseStage = findStage(parsed, ref);
+    // BuildKit matches FROM against the lower-cased stage names as written, so `FROM BUILD` is an
+    // image reference, and an invalid one (recorded: exec-stage-name-case); the classic builder ignores case.
+    const baseStage = opts.builder === 'classic' || ref === ref.toLowerCase() ? findStage(parsed, ref) : undefined;
+    if (!baseStage && opts.builder !== 'classic' && /[A-Z]/.test(ref.split(/[@:]/)[0]!.split('/').pop()!)) {
+      fail(parsed, 'DF2019', `failed to parse stage name "${ref}": invalid reference format: repository name must be lowercase`, from.range, 'Write stage names in FROM in lower case (stage names are matched case-sensitively by BuildKit).');
+    }
     let base: PlannedStage['base'];
     if (baseStage && baseStage.index < stage.index) base = { kind: 'stage', index: baseStage.index };
     else if (ref === 'scratch') base = { kind: 'scratch' };

@@ -56,6 +56,8 @@ export function reasonText(r: MissReason, maxChanges = 4): string {
       return 'not built before';
     case 'no-cache':
       return '--no-cache';
+    case 'uncacheable':
+      return 'the classic builder never caches an ARG before the first FROM';
     case 'inputs':
       return list.join(', ') || 'its inputs changed';
     case 'knock-on':

@@ -17,9 +17,12 @@ export const applyArg: InstructionExecutor<'ARG'> = (state, instruction, ctx) =>
       shown.push(arg.name);
       continue;
     }
-    state.env.set(arg.name, value);
+    // The classic builder lets an ENV of the same name win over the ARG; BuildKit lets the later one win.
+    const shadowed = ctx.builder === 'classic' && state.config.Env.some((e) => e.split('=', 1)[0] === arg.name);
+    if (!shadowed) state.env.set(arg.name, value);
     state.buildArgs.set(arg.name, value);
     shown.push(`${arg.name}=${value}`);
   }
-  return metadataOnly(`ARG ${shown.join(' ')}`);
+  // The classic builder keys ARG by its text as written (a new --build-arg value does not miss it).
+  return metadataOnly(ctx.builder === 'classic' ? `ARG ${instruction.original.replace(/^\s*arg\s+/i, '')}` : `ARG ${shown.join(' ')}`);
 };

@@ -35,6 +35,9 @@ export function copyLike(
   from: string | null,
   hooks: AddHooks = {},
 ): StepOutput {
+  if (ctx.builder === 'classic' && instruction.chmod !== null) {
+    throw stepError(ctx, instruction, 'DF3211', `the --chmod option requires BuildKit; the classic builder rejects it`, 'Build with BuildKit, or chmod in a RUN step.');
+  }
   const own = copyOwnership(state, instruction, ctx);
   const dest = copyDestination(state, instruction, ctx);
   const heredocNames = new Set(instruction.heredocs.map((h) => `<<${h.name}`));
@@ -47,8 +50,12 @@ export function copyLike(
 
   const destFor = (name: string): string => (dest.isDir || fs.stat(dest.path)?.type === 'dir' ? posix.join(dest.path, name) : dest.path);
 
-  if (specs.length > 1 && !dest.isDir) {
-    throw stepError(ctx, instruction, 'DF3208', `when using ${instruction.kind} with more than one source file, the destination must be a directory and end with a /`, `Write the destination as "${dest.raw}/".`);
+  // The classic builder insists on a directory destination for several sources; Docker 20.10's
+  // BuildKit copies each onto the same path, the last one winning (recorded: exec-copy-multi-src-dest).
+  const multiError = (detail: string): Error =>
+    stepError(ctx, instruction, 'DF3208', `when using ${instruction.kind} with more than one source file, the destination must be a directory and end with a /`, detail);
+  if (specs.length > 1 && !dest.isDir && ctx.builder === 'classic') {
+    throw multiError(`Write the destination as "${dest.raw}/".`);
   }
 
   for (const spec of specs) {
@@ -74,8 +81,8 @@ export function copyLike(
       continue;
     }
     const sources = resolveContextSource(spec, state, instruction, ctx);
-    if (sources.length > 1 && !dest.isDir && specs.length === 1) {
-      throw stepError(ctx, instruction, 'DF3208', `when using ${instruction.kind} with more than one source file, the destination must be a directory and end with a /`, `"${spec}" matches ${sources.length} files; write the destination as "${dest.raw}/".`);
+    if (sources.length > 1 && !dest.isDir && specs.length === 1 && ctx.builder === 'classic') {
+      throw multiError(`"${spec}" matches ${sources.length} files; write the destination as "${dest.raw}/".`);
     }
     for (const source of sources) {
       const entry = ctx.context.get(source.path)!;
@@ -91,14 +98,14 @@ export function copyLike(
       count++;
     }
   }
-  if (count === 0) throw stepError(ctx, instruction, 'DF3201', 'no source files were specified', 'Name at least one source.');
+  if (count === 0 && ctx.builder === 'classic') throw stepError(ctx, instruction, 'DF3201', 'no source files were specified', 'Name at least one source.');
 
   const link = instruction.link && own.chmod === null && ctx.builder === 'buildkit';
   const parts: KeyParts = {
     kind: instruction.kind,
     dest: dest.isDir ? `${dest.path}/` : dest.path,
     sources: specs.map((s) => posix.basename(s)),
-    chown: own.chown,
+    chown: ctx.builder === 'buildkit' ? own.owner : own.chown,
     chmod: own.chmod,
     link,
     content,
@@ -115,7 +122,7 @@ export function copyLike(
     createsLayer: true,
     createdBy: copyCreatedBy(instruction, own, specs, dest.raw, ctx),
   };
-  if (notUnderstood.length) out.opaque = { notUnderstood };
+  if (notUnderstood.length) out.opaque = { notUnderstood, filesUnknown: true };
   return out;
 }
 
@@ -170,7 +177,8 @@ function stageManifest(fs: StageFs, root: string): FileManifest {
 }
 
 function copyCreatedBy(instruction: CopyInstruction | AddInstruction, own: { chown: string | null; chmod: string | null }, specs: string[], destRaw: string, ctx: StepContext): string {
-  if (ctx.builder === 'classic') return `${instruction.kind} ${specs.join(' ')} ${destRaw}`;
+  // The classic builder keys COPY by this command text, --chown exactly as written included.
+  if (ctx.builder === 'classic') return `${instruction.kind} ${own.chown ? `--chown=${own.chown} ` : ''}${specs.join(' ')} ${destRaw}`;
   const flags: string[] = [];
   if (own.chown) flags.push(`--chown=${own.chown}`);
   if (own.chmod) flags.push(`--chmod=${own.chmod}`);

@@ -9,9 +9,13 @@ import { expandWord, stepError, type StepContext, type StepOutput } from '../ste
  * rule 4). Effects are simulated; a failure is predicted only where the filesystem is fully known.
  */
 export function applyRun(state: StageState, instruction: RunInstruction, ctx: StepContext): StepOutput {
+  if (ctx.builder === 'classic' && (instruction.mounts.length || instruction.network !== null || instruction.security !== null)) {
+    const flag = instruction.mounts.length ? '--mount' : instruction.network !== null ? '--network' : '--security';
+    throw stepError(ctx, instruction, 'DF3303', `the RUN ${flag} option requires BuildKit; the classic builder rejects it`, 'Build with BuildKit (the default of docker build), or drop the option.');
+  }
   const argv = instruction.form === 'exec' ? [...instruction.args] : [...state.shell, runScript(instruction)];
   const mounts = instruction.mounts.map((m) => mountPart(state, instruction, ctx, m.options));
-  const parts = {
+  const parts: Record<string, unknown> = {
     kind: 'RUN',
     args: argv,
     env: state.env.toArray(),
@@ -22,7 +26,20 @@ export function applyRun(state: StageState, instruction: RunInstruction, ctx: St
     mounts,
     platform: state.platform,
   };
-  const user = resolveUser(state.fs, state.user || 'root') ?? { uid: 0, gid: 0, name: state.user || 'root' };
+  if (ctx.builder === 'classic') {
+    // Seen with the classic builder: passing a proxy build-arg misses every RUN once, whatever its value.
+    const proxies = [...ctx.buildArgs.keys()].filter((k) => PROXY_ARGS.has(k) && !state.declaredArgs.has(k)).sort();
+    if (proxies.length) parts.proxy = proxies;
+  }
+  const resolved = resolveUser(state.fs, state.user || 'root');
+  if (!resolved && state.user && state.exact && !/^\d+(:\d+)?$/.test(state.user)) {
+    throw stepError(ctx, instruction, 'DF3210', `unable to find user ${state.user}: no matching entries in the image's /etc/passwd`, 'Create the user in an earlier RUN (adduser), or use a numeric uid.');
+  }
+  const user = resolved ?? { uid: 0, gid: 0, name: state.user || 'root' };
+  const missing = state.exact ? missingProgram(state, argv) : null;
+  if (missing) {
+    throw stepError(ctx, instruction, 'DF3301', `RUN would fail: ${missing}`, 'The image has no such program (FROM scratch has no shell); use a base image that has it, or the exec form with a binary you copied in.');
+  }
   const runCtx = { fs: state.fs, env: state.env.pairs(), cwd: state.workdir || '/', user };
   const outcome: RunOutcome =
     instruction.form === 'exec' || state.shell.join(' ') !== '/bin/sh -c'
@@ -37,7 +54,7 @@ export function applyRun(state: StageState, instruction: RunInstruction, ctx: St
     }
     notUnderstood.push(`a command that fails here but may not in the real image (${outcome.failure?.message ?? `exit ${outcome.exitCode}`})`);
   }
-  const history = `RUN ${historyArgs(state, argv)}`;
+  const history = `RUN ${historyArgs(state, argv, ctx.builder === 'classic')}`;
   const out: StepOutput = {
     vertex: true,
     parts,
@@ -46,8 +63,9 @@ export function applyRun(state: StageState, instruction: RunInstruction, ctx: St
     createdBy: ctx.builder === 'classic' ? history : `${history} # buildkit`,
   };
   if (outcome.status !== 'ok' || notUnderstood.length) {
-    state.exact = false;
-    out.opaque = { notUnderstood };
+    const filesUnknown = notUnderstood.some((what) => !READ_ONLY_PROGRAMS.has(what) && !READ_ONLY_UNKNOWNS.some((prefix) => what.startsWith(prefix)));
+    if (filesUnknown) state.exact = false;
+    out.opaque = { notUnderstood, filesUnknown };
   }
   return out;
 }
@@ -63,9 +81,33 @@ function runScript(instruction: RunInstruction & { form: 'shell' }): string {
   return [instruction.command, ...instruction.heredocs.map((h) => `${h.content}${h.name}`)].join('\n');
 }
 
-/** `|N k=v ... cmd`, as both builders prefix RUN history when the stage has build args. */
-function historyArgs(state: StageState, argv: string[]): string {
-  const args = state.buildArgs.toArray();
+const PROXY_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
+
+/** Unknowns that can change only a command's output or status, never a file (their writes to files are flagged separately). */
+const READ_ONLY_UNKNOWNS = [
+  'stat', '$(...) command substitution', 'read from unknown input', 'command -v', 'type ', '$((...)) arithmetic', '(( )) arithmetic',
+  'set -o pipefail', '$RANDOM', '[ ] on an unknown value', '[[ ] on an unknown value', 'test ] on an unknown value', 'env output',
+];
+/** Programs that only print (their output reaches a file only through a redirection, which is flagged on its own). */
+const READ_ONLY_PROGRAMS = new Set(['id', 'uname', 'date', 'printenv', 'hostname', 'whoami', 'pwd', 'grep', 'wc', 'head', 'tail', 'sort', 'uniq', 'cut', 'tr', 'which', 'nproc', 'df', 'du', 'free', 'ps', 'md5sum', 'sha1sum', 'sha256sum', 'cksum', 'basename', 'dirname', 'seq', 'expr', 'sleep', 'true', 'false']);
+
+/** The program the builder execs: a missing one fails the step before any command runs. */
+function missingProgram(state: StageState, argv: string[]): string | null {
+  const program = argv[0];
+  if (program === undefined) return null;
+  if (program.includes('/')) return state.fs.stat(program) ? null : `exec ${program}: no such file or directory`;
+  const path = state.env.get('PATH') ?? '';
+  for (const dir of path.split(':')) if (dir && state.fs.stat(`${dir}/${program}`)?.type === 'file') return null;
+  return `exec ${program}: executable file not found in $PATH`;
+}
+
+/**
+ * `|N k=v ... cmd`, as both builders prefix RUN history when the stage has build args. The classic
+ * builder leaves out args shadowed by an ENV of the same name, and this text is its cache key.
+ */
+function historyArgs(state: StageState, argv: string[], classic = false): string {
+  const envNames = new Set(state.config.Env.map((e) => e.split('=', 1)[0]));
+  const args = state.buildArgs.pairs().filter(([k]) => !classic || !envNames.has(k)).map(([k, v]) => `${k}=${v}`);
   const prefix = args.length ? `|${args.length} ${args.join(' ')} ` : '';
   return `${prefix}${argv.join(' ')}`;
 }

@@ -22,6 +22,7 @@ export const applyWorkdir: InstructionExecutor<'WORKDIR'> = (state, instruction,
     gid = user.gid;
   }
   if (!state.fs.stat(path)) state.fs.mkdir(path, { parents: true, mode: 0o755, uid, gid });
-  if (ctx.builder === 'classic') return metadataOnly(createdBy);
+  // The classic builder commits WORKDIR like any step: a layer only when the mkdir changed something.
+  if (ctx.builder === 'classic') return { vertex: false, layer: null, createsLayer: true, createdBy };
   return { vertex: true, parts: { kind: 'WORKDIR', path, user: state.user }, layer: null, createsLayer: true, createdBy };
 };
