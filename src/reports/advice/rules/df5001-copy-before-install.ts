@@ -25,11 +25,12 @@ export const copyBeforeInstall: AdviceRule = {
   check(input: AdviceInput): Finding[] {
     const out: Finding[] = [];
     const broadAtEnd = new Map<number, BroadCopy[]>();
+    // keyed by copy, across stages: an install in a stage built FROM another one chains from that stage's COPY
+    const installsByCopy = new Map<BroadCopy, Array<{ run: RunInstruction; install: InstallKind }>>();
     for (const planned of input.sim.plan.stages) {
       const index = planned.stage.index;
       // FROM <stage> continues that stage's chain: its broad copies are upstream of this stage too
       const broad: BroadCopy[] = planned.base.kind === 'stage' ? [...(broadAtEnd.get(planned.base.index) ?? [])] : [];
-      const installsByCopy = new Map<BroadCopy, Array<{ run: RunInstruction; install: InstallKind }>>();
       for (const step of input.sim.result.steps.filter((s) => s.stage.index === index)) {
         const instr = instructionOf(input, step);
         if (!instr) continue;
@@ -47,11 +48,8 @@ export const copyBeforeInstall: AdviceRule = {
         }
       }
       broadAtEnd.set(index, broad);
-      for (const [copy, installs] of installsByCopy) {
-        if (copy.step.stage.index !== index) continue; // reported where the copy is, when that stage is checked
-        out.push(report(this, input, copy, installs));
-      }
     }
+    for (const [copy, installs] of installsByCopy) out.push(report(this, input, copy, installs));
     return out;
   },
 };
