@@ -76,6 +76,7 @@ describe('DF5002 Dockerfile or .dockerignore copied by COPY', () => {
     expect(f).toHaveLength(1);
     expect(f[0]!.range!.start.line).toBe(4);
     expect(f[0]!.fix).toContain('`Dockerfile` and `.dockerignore` to .dockerignore');
+    expect(f[0]!.message).toContain('copies the Dockerfile:');
   });
 
   test('oracle cache-dockerfile-ignored: the real builder kept COPY . /ctx cached; no finding', async () => {
@@ -269,5 +270,11 @@ describe('whole-sample sanity', () => {
   test('samples/bb-deps-first: the deps-first pattern gets no DF5001', async () => {
     const advice = await adviceFor(path.resolve('samples/bb-deps-first'));
     expect(only(advice, 'DF5001')).toEqual([]);
+  });
+
+  test('samples/rust-cargo: the real `cargo build` after a stub dependency build is not DF5001', async () => {
+    expect(only(await adviceFor(path.resolve('samples/rust-cargo')), 'DF5001')).toEqual([]);
+    const noStub = tempContext({ Dockerfile: 'FROM rust:1\nWORKDIR /w\nCOPY . .\nRUN cargo build --release\n', 'Cargo.toml': '[package]\n', 'Cargo.lock': '' });
+    expect(only(await adviceFor(noStub), 'DF5001')).toHaveLength(1);
   });
 });

@@ -58,3 +58,8 @@ export function instructionOf(input: AdviceInput, step: StepResult): Instruction
   if (step.kind === 'FROM') return stage?.from;
   return stage?.instructions.find((i) => i.range.start.line === step.line && i.kind === step.kind);
 }
+
+/** "a", "a and b", "a, b and c". */
+export function joinList(items: readonly string[]): string {
+  return items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}` : (items[0] ?? '');
+}

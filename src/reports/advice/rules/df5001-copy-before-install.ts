@@ -25,12 +25,16 @@ export const copyBeforeInstall: AdviceRule = {
   check(input: AdviceInput): Finding[] {
     const out: Finding[] = [];
     const broadAtEnd = new Map<number, BroadCopy[]>();
+    const toolsAtEnd = new Map<number, Set<string>>();
     // keyed by copy, across stages: an install in a stage built FROM another one chains from that stage's COPY
     const installsByCopy = new Map<BroadCopy, Array<{ run: RunInstruction; install: InstallKind }>>();
     for (const planned of input.sim.plan.stages) {
       const index = planned.stage.index;
       // FROM <stage> continues that stage's chain: its broad copies are upstream of this stage too
       const broad: BroadCopy[] = planned.base.kind === 'stage' ? [...(broadAtEnd.get(planned.base.index) ?? [])] : [];
+      // tools that already installed earlier in the chain: a later run of the same tool (the real
+      // `cargo build` after a stub dependency build) is the deps-first pattern done right
+      const seen = new Set<string>(planned.base.kind === 'stage' ? (toolsAtEnd.get(planned.base.index) ?? []) : []);
       for (const step of input.sim.result.steps.filter((s) => s.stage.index === index)) {
         const instr = instructionOf(input, step);
         if (!instr) continue;
@@ -40,7 +44,10 @@ export const copyBeforeInstall: AdviceRule = {
         } else if (instr.kind === 'RUN') {
           const install = dependencyInstall(runText(instr));
           const last = broad[broad.length - 1];
-          if (install && last) {
+          const family = install?.tool.split(' ')[0] ?? '';
+          const before = seen.has(family);
+          if (install) seen.add(family);
+          if (install && last && !before) {
             const list = installsByCopy.get(last) ?? [];
             list.push({ run: instr, install });
             installsByCopy.set(last, list);
@@ -48,6 +55,7 @@ export const copyBeforeInstall: AdviceRule = {
         }
       }
       broadAtEnd.set(index, broad);
+      toolsAtEnd.set(index, seen);
     }
     for (const [copy, installs] of installsByCopy) out.push(report(this, input, copy, installs));
     return out;

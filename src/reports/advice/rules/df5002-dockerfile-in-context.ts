@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { findDockerignore } from '../../../executor/context/dockerignore.js';
-import { finding, instructionOf, type AdviceInput, type AdviceRule, type Finding } from '../types.js';
+import { finding, instructionOf, joinList, type AdviceInput, type AdviceRule, type Finding } from '../types.js';
 
 /**
  * DF5002: the Dockerfile or the ignore file is among the files a COPY checksums. Every edit of the
@@ -40,16 +40,18 @@ export const dockerfileInContext: AdviceRule = {
       }
       if (hits.size === 0) continue;
       const list = [...hits].sort();
-      const what = list.map((h) => (h === dockerfile ? `the Dockerfile (${h})` : h)).join(' and ');
+      const names = list.map((h) => (h === dockerfile ? (h === 'Dockerfile' ? 'the Dockerfile' : `the Dockerfile (${h})`) : h));
+      const what = joinList(names);
       // the ignore file itself must be listed too, or creating it becomes the next context change
-      const patterns = [...new Set([...list, ...(dockerfile ? [dockerfile] : []), ignoreFile])].map((h) => `\`${h}\``).join(' and ');
+      const toIgnore = [...new Set([...(dockerfile ? [dockerfile] : []), ...list, ignoreFile])];
+      const patterns = joinList(toIgnore.map((h) => `\`${h}\``));
       out.push(
         finding(
           this,
           input,
           instr,
           `\`${instr.original.trim()}\` copies ${what}: its cache key checksums ${list.length > 1 ? 'them' : 'it'}, so every edit of ${list.length > 1 ? 'those files' : 'that file'} (even a comment) misses this COPY and every step after it.`,
-          `Add ${patterns} to ${ignoreFile} (the builder still reads both; they just stop being part of the files the COPY checksums).`,
+          `Add ${patterns} to ${ignoreFile} (the builder still reads ${toIgnore.length > 1 ? 'them' : 'it'}; ${toIgnore.length > 1 ? 'they just stop' : 'it just stops'} being part of the files the COPY checksums).`,
         ),
       );
     }

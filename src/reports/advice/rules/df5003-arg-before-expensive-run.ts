@@ -1,6 +1,6 @@
 import type { ArgInstruction, Instruction, RunInstruction, Stage } from '../../../instructions/types.js';
 import { dependencyInstall, runText } from '../commands.js';
-import { finding, instructionOf, type AdviceInput, type AdviceRule, type Finding } from '../types.js';
+import { finding, instructionOf, joinList, type AdviceInput, type AdviceRule, type Finding } from '../types.js';
 
 /** Variables tools read from the environment without the command naming them: such an ARG is in use. */
 const IMPLICIT = /^(DEBIAN_FRONTEND|NODE_ENV|NODE_OPTIONS|CI|TZ|LANG|LC_\w+|GO\w+|CGO_\w+|NPM_CONFIG_\w+|YARN_\w+|PIP_\w+|PYTHON\w+|UV_\w+|POETRY_\w+|CARGO_\w+|RUSTFLAGS|MAVEN_\w+|BUNDLE_\w+|COMPOSER_\w+|DOTNET_\w+|NUGET_\w+)$/i;
@@ -54,7 +54,7 @@ export const argBeforeExpensiveRun: AdviceRule = {
     for (const [arg, { name, stage, runs }] of groups) {
       const use = firstUse(stage, arg, name);
       const lines = runs.map((r) => String(r.range.start.line));
-      const runList = lines.length > 1 ? `lines ${lines.slice(0, -1).join(', ')} and ${lines[lines.length - 1]}` : `line ${lines[0]}`;
+      const runList = `line${lines.length > 1 ? 's' : ''} ${joinList(lines)}`;
       const fix = use
         ? `Declare \`ARG ${name}\` right before its first use (line ${use.range.start.line}) instead of line ${arg.range.start.line}, so the RUN steps before it keep their cache when the value changes.`
         : `Nothing in this stage mentions $${name}: declare \`ARG ${name}\` right before the step that needs it, or remove it (keep it only if a script run by those steps reads it from the environment).`;
