@@ -11,7 +11,7 @@ import path from 'node:path';
 import { isDfsimError } from '../diagnostics/diagnostic.js';
 import type { StepResult } from '../executor/types.js';
 import { findStage, planBuild, type BuildPlan, type PlannedStage } from '../instructions/stages.js';
-import type { ParsedDockerfile, Stage } from '../instructions/types.js';
+import type { ParsedDockerfile } from '../instructions/types.js';
 import { simulate, type SimulateOptions, type Simulation } from '../simulate.js';
 import { isGoInt } from '../syntax/words.js';
 
@@ -116,7 +116,7 @@ export async function buildOutline(opts: SimulateOptions, o: OutlineOptions = {}
 function structure(sim: Simulation): Outline {
   const { parsed, plan, result } = sim;
   const built = new Set(plan.stages.map((p) => p.stage.index));
-  const planned = allPlanned(parsed, plan, result.builder);
+  const planned = allPlanned(parsed, plan);
   const stages: OutlineStage[] = parsed.stages.map((s) => {
     const p = planned.get(s.index);
     const base: OutlineStage['base'] = !p
@@ -163,16 +163,15 @@ function stageIndex(parsed: ParsedDockerfile, from: string): number | null {
 }
 
 /** Base and platform of every stage, not only those the target needs: one plan per stage as the target. */
-function allPlanned(parsed: ParsedDockerfile, plan: BuildPlan, builder: 'buildkit' | 'classic'): Map<number, PlannedStage> {
+function allPlanned(parsed: ParsedDockerfile, plan: BuildPlan): Map<number, PlannedStage> {
   const out = new Map(plan.stages.map((p) => [p.stage.index, p]));
-  // Every stage up to the last, with the classic builder's plan: its FROM resolution is the same.
+  // Every stage up to the last, from the classic builder's plan (the same FROM resolution, no platform ARGs).
   try {
     const all = planBuild(parsed, { buildArgs: new Map(), builder: 'classic' });
     for (const p of all.stages) if (!out.has(p.stage.index)) out.set(p.stage.index, p);
   } catch {
     // A stage the target does not need may not resolve (e.g. a FROM using a platform ARG); it is shown unresolved.
   }
-  void builder;
   return out;
 }
 
@@ -370,4 +369,3 @@ export function outlineDot(o: Outline): string {
   return `${lines.join('\n')}\n`;
 }
 
-export type { Stage };
