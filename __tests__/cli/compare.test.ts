@@ -63,8 +63,8 @@ describe('dfsim compare BEFORE AFTER', () => {
     expect(r.out).toMatch(/^\s+before\s+after$/m);
     expect(r.out).toMatch(/^layers\s+3\s+3$/m);
     expect(r.out).toMatch(/^history entries\s+4\s+4$/m);
-    expect(r.out).toContain('CACHED [stage-0 2] COPY a.txt /a.txt');
-    expect(r.out).toContain('MISS   [stage-0 3] RUN echo ok > /ok  (ENV A changed)');
+    expect(r.out).toContain('CACHED [stage-0 3/4] COPY a.txt /a.txt');
+    expect(r.out).toContain('MISS   [stage-0 4/4] RUN echo ok > /ok  (ENV A changed)');
     expect(r.out).toContain('- 0B       ENV A=1');
     expect(r.out).toContain('+ 0B       ENV A=2');
   });

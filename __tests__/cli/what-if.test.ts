@@ -57,7 +57,7 @@ describe('dfsim what-if', () => {
     // Recorded build 4 (b.txt edited): the first COPY and RUN hit, the rest miss.
     expect(r.out).toContain('what-if (buildkit), target stage-0: edit b.* (1 file)');
     expect(r.out).toContain('stage-0: 2 of 5 steps rebuild, 2 layers change');
-    expect(r.out).toContain('REBUILD [stage-0 3] COPY b.txt /b.txt  (b.txt changed)');
+    expect(r.out).toContain('REBUILD [stage-0 4/5] COPY b.txt /b.txt  (b.txt changed)');
     expect(r.out).not.toContain('COPY a.txt');
     expect(r.out).toContain('cache: 3/5 steps reused, 2 rebuilt; 2 of 5 image layers change');
   });

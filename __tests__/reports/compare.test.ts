@@ -94,7 +94,7 @@ describe('compare report', () => {
     expect(json.summary.size.delta).toBe(2);
     const text = compareText(cmp);
     expect(text).toMatch(/^layers\s+5\s+5$/m);
-    expect(text).toContain('MISS   [stage-0 3] COPY b.txt /b.txt  (b.txt changed)');
+    expect(text).toContain('MISS   [stage-0 4/5] COPY b.txt /b.txt  (b.txt changed)');
     expect(text).toContain('cache: 3/5 steps reused, 2 rebuilt; 2 of 5 image layers rebuilt');
   });
 

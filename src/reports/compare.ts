@@ -136,6 +136,13 @@ export interface SideFacts {
 
 export const stageLabel = (s: { index: number; name: string | null }): string => s.name ?? `stage-${s.index}`;
 
+/** `stage i/N` as BuildKit numbers a stage's steps (FROM is 1), one per step of the build. */
+export function stepLabels(steps: StepResult[]): string[] {
+  const perStage = new Map<number, number>();
+  for (const s of steps) perStage.set(s.stage.index, (perStage.get(s.stage.index) ?? 0) + 1);
+  return steps.map((s) => `${stageLabel(s.stage)} ${s.position + 1}/${perStage.get(s.stage.index)}`);
+}
+
 /** The stage indices whose filesystem the target image is made of (the target and its FROM <stage> ancestors). */
 export function imageChain(plan: BuildPlan): Set<number> {
   const byIndex = new Map(plan.stages.map((p) => [p.stage.index, p]));
@@ -182,6 +189,8 @@ export function sideFacts(sim: Simulation): SideFacts {
 /** One step of the rebuild with its verdict, as both reports print it. */
 export interface StepVerdict {
   stage: { index: number; name: string | null };
+  /** `stage i/N`, BuildKit's numbering. */
+  label: string;
   position: number;
   instruction: string;
   kind: string;
@@ -193,11 +202,13 @@ export interface StepVerdict {
 }
 
 export function stepVerdicts(sim: Simulation, reasonOverride?: (i: number) => string | undefined): StepVerdict[] {
+  const labels = stepLabels(sim.result.steps);
   return sim.result.steps.map((s, i) => {
     const p = sim.prediction.steps[i]!;
     const text = reasonOverride?.(i) ?? (p.reason ? reasonText(p.reason) : '');
     return {
       stage: { index: s.stage.index, name: s.stage.name },
+      label: labels[i]!,
       position: s.position,
       instruction: s.instruction,
       kind: s.kind,
@@ -335,7 +346,7 @@ export function compareText(c: Comparison, style: TextStyle = plainStyle): strin
   for (const v of stepVerdicts(c.after)) {
     const verdict = v.cached === true ? style.hit('CACHED') : v.cached === false ? style.miss('MISS  ') : style.dim('      ');
     const reason = v.reason ? `  (${v.reason.text})` : '';
-    lines.push(`${verdict} [${stageLabel(v.stage)} ${v.position}] ${v.instruction}${reason}${v.failed ? style.miss('  FAILED') : ''}`);
+    lines.push(`${verdict} [${v.label}] ${v.instruction}${reason}${v.failed ? style.miss('  FAILED') : ''}`);
   }
   for (const [label, sim] of [['before', c.before], ['after', c.after]] as const) {
     const d = sim.result.error;

@@ -461,7 +461,7 @@ export function whatIfText(w: WhatIf, style: TextStyle = plainStyle): string {
     lines.push(`${label}: ${s.rebuilt} of ${s.rebuilt + s.reused} steps rebuild, ${s.layersChanged} layer${s.layersChanged === 1 ? '' : 's'} change`);
     for (const v of s.steps) {
       if (v.cached !== false) continue;
-      lines.push(`  ${style.miss('REBUILD')} [${label} ${v.position}] ${v.instruction}${v.reason ? `  (${v.reason.text})` : ''}`);
+      lines.push(`  ${style.miss('REBUILD')} [${v.label}] ${v.instruction}${v.reason ? `  (${v.reason.text})` : ''}`);
     }
   }
   const err = w.after.result.error ?? w.current.result.error;
