@@ -42,6 +42,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     else {
       io.out(buildText(sim, style, { files: Boolean(args.files) }));
       for (const w of sim.warnings) io.err(renderDiagnostic(w));
+      if (sim.result.error) io.err(renderDiagnostic(sim.result.error));
     }
     if (sim.result.error) exitCode = 1;
   };

@@ -1,6 +1,6 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Simulation } from '../simulate.js';
-import { reasonText } from './reason-text.js';
+import { reasonText, stageLabel } from './reason-text.js';
 
 /** The documented `--json` shape of `dfsim build` / `dfsim plan` (README "JSON output"). */
 export function buildJson(sim: Simulation): Record<string, unknown> {
@@ -68,13 +68,15 @@ export function buildText(sim: Simulation, style: TextStyle = plainStyle, opts: 
   const lines: string[] = [];
   const target = result.target.name ?? `stage ${result.target.index}`;
   lines.push(style.bold(`dfsim ${result.builder}: target ${target}, ${new Set(result.steps.map((s) => s.stage.index)).size} stage(s)`));
+  const perStage = new Map<number, number>();
+  for (const s of result.steps) perStage.set(s.stage.index, (perStage.get(s.stage.index) ?? 0) + 1);
   result.steps.forEach((s, i) => {
     const p = prediction.steps[i]!;
-    const stage = s.stage.name ?? `stage-${s.stage.index}`;
+    const stage = `${stageLabel(s.stage)} ${s.position + 1}/${perStage.get(s.stage.index)}`;
     const verdict = p.cached === true ? style.hit('CACHED') : p.cached === false ? style.miss('MISS  ') : style.dim('      ');
     const reason = p.reason ? `  (${reasonText(p.reason)})` : '';
     const failed = s === result.failedStep ? style.miss('  FAILED') : '';
-    lines.push(`${verdict} [${stage} ${s.position}] ${s.instruction}${reason}${failed}`);
+    lines.push(`${verdict} [${stage}] ${s.instruction}${reason}${failed}`);
     if (s.opaque && s.opaque.notUnderstood.length) lines.push(style.dim(`         opaque: ${s.opaque.notUnderstood.join(', ')}`));
     if (opts.files !== false && s.layer) {
       const shown = s.layer.changes.slice(0, 8);
@@ -82,11 +84,6 @@ export function buildText(sim: Simulation, style: TextStyle = plainStyle, opts: 
       if (s.layer.changes.length > shown.length) lines.push(style.dim(`         … ${s.layer.changes.length - shown.length} more`));
     }
   });
-  if (result.error) {
-    const d = result.error;
-    lines.push(style.miss(`error: ${d.file ?? ''}${d.range ? `:${d.range.start.line}:${d.range.start.column}` : ''}: ${d.code}: ${d.message}`));
-    if (d.hint) lines.push(`  hint: ${d.hint}`);
-  }
   if (result.image) {
     const hist = result.image.history;
     lines.push(`image: ${result.image.layers} layers, ${hist.length} history entries, ${formatBytes(result.image.size)}`);

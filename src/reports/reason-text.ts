@@ -43,8 +43,12 @@ export function changeText(c: Change): string {
 }
 
 export function pointerText(p: StepPointer): string {
-  const stage = p.stage.name ?? `stage ${p.stage.index}`;
-  return `${stage} step ${p.position} \`${p.instruction}\` (line ${p.line})`;
+  return `${stageLabel(p.stage)} step ${p.position + 1} \`${p.instruction}\` (line ${p.line})`;
+}
+
+/** How stages are named in text: their name, else `stage-N` as BuildKit prints them. */
+export function stageLabel(stage: { index: number; name: string | null }): string {
+  return stage.index < 0 ? 'global' : (stage.name ?? `stage-${stage.index}`);
 }
 
 /** The reason of a miss as one clause, e.g. "src/util.ts changed, new file src/new.ts". */
