@@ -69,6 +69,27 @@ for (const builder of ['buildkit', 'classic'] as const) {
   });
 }
 
+// samples/bb-multistage, built for real (Docker 20.10.24, /work/shared/oracle/real-build.mjs, both
+// builders): initial, then "src/body.txt" edited, then a new "src/new.txt". Non-FROM steps in order:
+// WORKDIR, COPY src/, RUN, COPY --from report.txt, COPY --from busybox (classic: + ENTRYPOINT).
+const MULTISTAGE_REAL = {
+  buildkit: { edit: ['CACHED', 'MISS', 'MISS', 'MISS', 'MISS'], added: ['CACHED', 'MISS', 'MISS', 'CACHED', 'CACHED'], layers: 2 },
+  classic: { edit: ['CACHED', 'MISS', 'MISS', 'MISS', 'MISS', 'MISS'], added: ['CACHED', 'MISS', 'MISS', 'CACHED', 'CACHED', 'CACHED'], layers: 2 },
+};
+
+describe('what-if on samples/bb-multistage agrees with live builds', () => {
+  const sample = path.join(import.meta.dirname, '..', '..', 'samples', 'bb-multistage');
+  it.each(['buildkit', 'classic'] as const)('%s: --edit src/body.txt, and --edit of a new src/new.txt (early cut-off at COPY --from)', async (builder) => {
+    const real = MULTISTAGE_REAL[builder];
+    const edit = await whatIf({ context: sample, builder, baseImages: BASE_IMAGES, edit: ['src/body.txt'] });
+    expect(simFlags(edit)).toEqual(real.edit);
+    expect(edit.after.result.image?.layers).toBe(real.layers);
+    const added = await whatIf({ context: sample, builder, baseImages: BASE_IMAGES, edit: ['src/new.txt'] });
+    expect(simFlags(added)).toEqual(real.added);
+    expect((whatIfJson(added) as any).summary.layersChanged).toBe(0);
+  });
+});
+
 describe('what-if (BuildKit only cases)', () => {
   it('--stage-changed reaches a RUN --mount=from of the stage (recorded "other length" build)', async () => {
     const { w, real } = await run('cache-early-cutoff-bind-mount', 'buildkit', { stageChanged: ['gen'] });
