@@ -119,6 +119,20 @@ describe('compare report', () => {
     expect(json.summary.layersRebuilt).toBe(3);
   });
 
+  it.each(['buildkit', 'classic'] as const)('%s: two Dockerfiles in one context — COPY . . sees the edited Dockerfile (cache-dockerfile-in-context)', async (builder) => {
+    const scenario: Scenario = JSON.parse(fs.readFileSync(path.join(ORACLE, 'scenarios', 'cache-dockerfile-in-context.json'), 'utf8'));
+    const real: { builds: RealBuild[] } = JSON.parse(fs.readFileSync(path.join(ORACLE, builder, 'cache-dockerfile-in-context.json'), 'utf8'));
+    const dir = contextAt(scenario, 1);
+    // The old version lives outside the context, as `git show HEAD:Dockerfile > /tmp/old` would put it.
+    const old = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dfsim-cmp-test-')), 'Dockerfile.old');
+    tmp.push(path.dirname(old));
+    fs.writeFileSync(old, scenario.files.Dockerfile!);
+    const cmp = await compareBuilds({ before: { context: dir, dockerfile: old, dockerfileLocation: path.join(dir, 'Dockerfile') }, after: { context: dir, dockerfile: path.join(dir, 'Dockerfile') }, builder, baseImages: BASE_IMAGES });
+    expect(simFlags(cmp)).toEqual(realFlags(real.builds[1]!));
+    const copy = cmp.after.result.steps.findIndex((s) => s.kind === 'COPY');
+    expect(cmp.after.prediction.steps[copy]!.reason!.changes).toEqual([{ part: 'file', source: '.', path: 'Dockerfile', change: 'modified' }]);
+  });
+
   it('reports a failing after build and keeps the before facts', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dfsim-cmp-test-'));
     tmp.push(dir);

@@ -10,6 +10,7 @@
  * - DF9103 error  compare --git: not a git work tree, unknown revision, or a path outside the repository
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +19,7 @@ import { CacheStore } from '../cache/store.js';
 import { DfsimError, error, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { loadBaseImage, type BaseImage } from '../executor/base-image.js';
 import { executeBuild } from '../executor/build.js';
-import { loadContext, type BuildContext } from '../executor/context/index.js';
+import { loadContext, normalizeContextPath, type BuildContext, type ContextEntry } from '../executor/context/index.js';
 import { hashJson, initHasher } from '../executor/hash.js';
 import type { Builder, BuildResult, HistoryEntry, StepResult } from '../executor/types.js';
 import { planBuild, type BuildPlan } from '../instructions/stages.js';
@@ -101,6 +102,31 @@ export async function runSide(opts: SideOptions, store: CacheStore, record: bool
   }
   const warnings: Diagnostic[] = [...parsed.warnings, ...store.warnings];
   return { sim: { parsed, plan, result, prediction, warnings, dockerfile: displayName }, context };
+}
+
+/** `ctx` with the file at `rel` holding `bytes` instead (unchanged when it is not in the context or has those bytes). */
+export function replacedFileContext(ctx: BuildContext, rel: string, bytes: Buffer): BuildContext {
+  const entry = rel.startsWith('..') ? undefined : ctx.get(rel);
+  if (!entry || entry.type !== 'file' || ctx.readFile(rel).equals(bytes)) return ctx;
+  const replaced: ContextEntry = { ...entry, size: bytes.length, digest: hashJson({ replaced: createHash('sha256').update(bytes).digest('hex') }) };
+  // Directories above it hold another file now, so their digests change too.
+  const over = new Map<string, ContextEntry>([[entry.path, replaced]]);
+  for (let dir = entry.path; dir !== ''; ) {
+    dir = dir.includes('/') ? dir.slice(0, dir.lastIndexOf('/')) : '';
+    const d = ctx.get(dir)!;
+    over.set(dir, { ...d, digest: hashJson({ replacedBelow: d.digest, file: replaced.digest }) });
+  }
+  const view: BuildContext = {
+    ...ctx,
+    get: (p) => over.get(normalizeContextPath(p)) ?? ctx.get(p),
+    isIgnored: (p) => ctx.isIgnored(p),
+    children: (p) => ctx.children(p),
+    *entries() {
+      for (const e of ctx.entries()) yield over.get(e.path) ?? e;
+    },
+    readFile: (p) => (normalizeContextPath(p) === entry.path ? bytes : ctx.readFile(p)),
+  };
+  return view;
 }
 
 /** Loads --base-image REF=PATH pairs once for both sides. */
@@ -279,7 +305,16 @@ export async function compareBuilds(opts: CompareOptions): Promise<Comparison> {
       return o;
     };
     // The before build is what is in the cache; --no-cache only applies to the rebuild.
-    const before = await runSide(side(opts.before), store, true);
+    const beforeOpts = side(opts.before);
+    const location = opts.before.dockerfileLocation;
+    if (location !== undefined && path.resolve(location) !== path.resolve(opts.before.dockerfile)) {
+      // Two versions of one Dockerfile in one context: before the edit, the file at AFTER's path held
+      // BEFORE's bytes, and `COPY . .` sees that (the Dockerfile is part of the context unless ignored).
+      const rel = path.relative(path.resolve(opts.before.context), path.resolve(location)).split(path.sep).join('/');
+      const bytes = fs.readFileSync(opts.before.dockerfile);
+      beforeOpts.wrapContext = (ctx) => replacedFileContext(ctx, rel, bytes);
+    }
+    const before = await runSide(beforeOpts, store, true);
     const afterOpts = side(opts.after);
     afterOpts.noCache = opts.noCache ?? false;
     const sameContext = path.resolve(opts.before.context) === path.resolve(opts.after.context) && path.resolve(opts.before.dockerfileLocation ?? opts.before.dockerfile) === path.resolve(opts.after.dockerfileLocation ?? opts.after.dockerfile);
