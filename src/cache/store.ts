@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { warning, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { DfsimError, error, warning, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { hashJson } from '../executor/hash.js';
 import type { FileManifest, KeyParts } from '../executor/types.js';
 
@@ -10,9 +10,10 @@ import type { FileManifest, KeyParts } from '../executor/types.js';
  *   records/<aa>/<digest>.json     one per step key ever built (kept, like BuildKit keeps every result)
  *   manifests/<aa>/<digest>.json   file lists of content-keyed inputs, shared between records
  *   steps/<aa>/<stepId>.json       digests built for one step identity, oldest first (for explanations)
- *   lock                           held while writing (concurrent runs wait)
+ *   lock                           held while writing (concurrent runs wait); holds the owner's pid
  * Every file is written to a temporary name and renamed, so a killed run leaves either the old or the
- * new file. Anything that fails validation is reported as a warning and ignored.
+ * new file (plus, at worst, an orphaned `*.tmp` that `prune --corrupt` removes). Anything that fails
+ * validation is reported as a warning (once per file) and ignored.
  */
 export const RECORD_FORMAT = 'dfsim-record/1';
 
@@ -36,6 +37,7 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 export class CacheStore {
   readonly warnings: Diagnostic[] = [];
   private readonly stepsCache = new Map<string, string[]>();
+  private readonly warned = new Set<string>();
 
   constructor(readonly dir: string) {}
 
@@ -48,23 +50,32 @@ export class CacheStore {
     const rec = this.readJson(file);
     if (rec === undefined) return undefined;
     if (!isRecord(rec) || rec.digest !== digest || hashJson({ parent: rec.parent, parts: rec.parts }) !== digest) {
-      this.warnings.push(warning('DF4001', `ignoring a corrupt or foreign cache entry: ${path.relative(this.dir, file)}`, undefined, 'Run `dfsim cache prune --corrupt` to remove it.'));
+      this.warnCorrupt(file);
       return undefined;
     }
     return rec;
   }
 
   manifest(digest: string): FileManifest | undefined {
-    const m = this.readJson(this.file('manifests', digest));
-    return m && typeof m === 'object' && !Array.isArray(m) ? (m as FileManifest) : undefined;
+    const file = this.file('manifests', digest);
+    const m = this.readJson(file);
+    if (m === undefined) return undefined;
+    // Content-addressed: a manifest whose hash is not its name was damaged or written by something else.
+    if (!m || typeof m !== 'object' || Array.isArray(m) || hashJson(m) !== digest) {
+      this.warnCorrupt(file);
+      return undefined;
+    }
+    return m as FileManifest;
   }
 
   /** Digests built for a step identity, oldest first. */
   history(stepId: string): string[] {
     const cached = this.stepsCache.get(stepId);
     if (cached) return cached;
-    const list = this.readJson(this.file('steps', stepId));
-    const ok = Array.isArray(list) && list.every((d) => typeof d === 'string' && /^[0-9a-f]{16}$/.test(d)) ? (list as string[]) : [];
+    const file = this.file('steps', stepId);
+    const list = this.readJson(file);
+    const ok = isStepList(list) ? list : [];
+    if (list !== undefined && !isStepList(list)) this.warnCorrupt(file);
     this.stepsCache.set(stepId, ok);
     return ok;
   }
@@ -79,7 +90,7 @@ export class CacheStore {
           const d = hashJson(m);
           manifestRefs[name] = d;
           const mf = this.file('manifests', d);
-          if (!fs.existsSync(mf)) writeAtomic(mf, JSON.stringify(m));
+          if (!fs.existsSync(mf) || this.manifest(d) === undefined) writeAtomic(mf, JSON.stringify(m));
         }
         const full: StoredRecord = { format: RECORD_FORMAT, ...record, manifests: manifestRefs };
         const rf = this.file('records', record.digest);
@@ -98,17 +109,26 @@ export class CacheStore {
     });
   }
 
-  /** Entries by kind with their sizes, for `dfsim cache ls` and `du`. */
+  /**
+   * Entries by kind with their sizes, for `dfsim cache ls` and `du`. `corrupt` lists files that fail
+   * validation (bad JSON, a record or manifest whose hash is not its name, a foreign file) and
+   * temporary files orphaned by a killed run, relative to the store, sorted.
+   */
   list(): { records: number; manifests: number; steps: number; bytes: number; corrupt: string[] } {
     const out = { records: 0, manifests: 0, steps: 0, bytes: 0, corrupt: [] as string[] };
     for (const kind of ['records', 'manifests', 'steps'] as const) {
       for (const file of listFiles(path.join(this.dir, kind))) {
-        out[kind]++;
-        out.bytes += fs.statSync(file).size;
-        if (kind === 'records') {
-          const digest = path.basename(file, '.json');
-          if (!this.get(digest)) out.corrupt.push(path.relative(this.dir, file));
+        const size = fileSize(file);
+        if (size === null) continue; // renamed away by a concurrent run
+        out.bytes += size;
+        if (file.endsWith('.tmp')) {
+          if (!processAlive(tmpOwner(file))) out.corrupt.push(path.relative(this.dir, file));
+          continue;
         }
+        out[kind]++;
+        const name = path.basename(file, '.json');
+        const valid = kind === 'records' ? this.get(name) !== undefined : kind === 'manifests' ? this.manifest(name) !== undefined : this.validSteps(name);
+        if (!valid) out.corrupt.push(path.relative(this.dir, file));
       }
     }
     out.corrupt.sort();
@@ -124,12 +144,15 @@ export class CacheStore {
           fs.rmSync(path.join(this.dir, rel), { force: true });
           removed++;
         }
+        this.stepsCache.clear();
         return removed;
       }
-      for (const kind of ['records', 'manifests', 'steps']) {
+      // stat/ is the context loader's stat cache: only a speed-up, rebuilt on the next run.
+      for (const kind of ['records', 'manifests', 'steps', 'stat']) {
         removed += listFiles(path.join(this.dir, kind)).length;
         fs.rmSync(path.join(this.dir, kind), { recursive: true, force: true });
       }
+      this.stepsCache.clear();
       return removed;
     });
   }
@@ -148,37 +171,131 @@ export class CacheStore {
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      this.warnings.push(warning('DF4001', `ignoring a corrupt cache entry: ${path.relative(this.dir, file)}`, undefined, 'Run `dfsim cache prune --corrupt` to remove it.'));
+      this.warnCorrupt(file);
       return undefined;
     }
   }
 
-  /** A lock file created exclusively; a lock whose owner process is gone is taken over. */
+  private validSteps(stepId: string): boolean {
+    const list = this.readJson(this.file('steps', stepId));
+    if (isStepList(list)) return true;
+    if (list !== undefined) this.warnCorrupt(this.file('steps', stepId));
+    return false;
+  }
+
+  private warnCorrupt(file: string): void {
+    const rel = path.relative(this.dir, file);
+    if (this.warned.has(rel)) return;
+    this.warned.add(rel);
+    this.warnings.push(warning('DF4001', `ignoring a corrupt or foreign cache entry: ${rel}`, undefined, 'Run `dfsim cache prune --corrupt` to remove it.'));
+  }
+
+  /**
+   * A lock file created exclusively, holding the owner's pid. A lock whose owner process is gone (a
+   * killed run) is taken over; so is an empty or unreadable one older than a few seconds (a run killed
+   * between creating the file and writing its pid).
+   */
   private withLock<T>(f: () => T): T {
     fs.mkdirSync(this.dir, { recursive: true });
     const lock = path.join(this.dir, 'lock');
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + LOCK_TIMEOUT_MS;
+    let owner = 0;
     for (;;) {
       try {
-        fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+        createWithContent(lock, String(process.pid));
         break;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        const owner = Number(safeRead(lock));
-        if (owner && !processAlive(owner)) {
-          fs.rmSync(lock, { force: true });
+        const text = safeRead(lock);
+        owner = /^[1-9][0-9]*$/.test(text) ? Number(text) : 0;
+        if (lockIsStale(lock)) {
+          takeOver(lock);
           continue;
         }
-        if (Date.now() > deadline) throw new Error(`cache store is locked by process ${owner} (${lock})`);
+        if (Date.now() > deadline) {
+          throw new DfsimError(
+            error('DF4002', `the cache store is locked by ${owner ? `process ${owner}` : 'another process'} (${lock})`, undefined, 'Wait for the other dfsim run to finish, or remove the lock file if no dfsim is running.'),
+            1,
+          );
+        }
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
       }
     }
+    removeOrphans(this.dir);
     try {
       return f();
     } finally {
-      fs.rmSync(lock, { force: true });
+      // Only our own lock: if another run wrongly took it over, removing its lock would let a third in.
+      if (safeRead(lock) === String(process.pid)) fs.rmSync(lock, { force: true });
     }
   }
+}
+
+const LOCK_TIMEOUT_MS = 30_000;
+
+/**
+ * Creates `file` holding `text`, failing with EEXIST if it exists. The content is written to a
+ * temporary file first and hard-linked into place, so the lock is never seen empty, even when the
+ * run is killed right after creating it. Without hard links, falls back to an exclusive create.
+ */
+function createWithContent(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  fs.writeFileSync(tmp, text);
+  try {
+    fs.linkSync(tmp, file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw e;
+    const fd = fs.openSync(file, 'wx');
+    try {
+      fs.writeSync(fd, text);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+/** Lock-side leftovers (`lock.<pid>.*.tmp|stale`) of runs that were killed. */
+function removeOrphans(dir: string): void {
+  for (const name of fs.readdirSync(dir)) {
+    const m = /^lock\.([0-9]+)\.[0-9a-z]*\.(tmp|stale)$/.exec(name);
+    if (m && !processAlive(Number(m[1]))) fs.rmSync(path.join(dir, name), { force: true });
+  }
+}
+
+/**
+ * Removes a stale lock without racing another run that takes it over at the same time: the lock is
+ * renamed aside first (only one run can win the rename), checked again, and given back if what was
+ * moved is a live run's fresh lock rather than the stale one.
+ */
+function takeOver(lock: string): void {
+  const aside = `${lock}.${process.pid}.${Math.random().toString(36).slice(2)}.stale`;
+  try {
+    fs.renameSync(lock, aside);
+  } catch {
+    return; // gone already: someone else took it over or released it
+  }
+  if (!lockIsStale(aside)) {
+    try {
+      fs.linkSync(aside, lock);
+    } catch {
+      // A third run holds a new lock by now; the displaced owner's release checks the pid, so at worst
+      // two writers overlap, and every write is an atomic rename.
+    }
+  }
+  fs.rmSync(aside, { force: true });
+}
+
+/** Owned by a process that is gone, or empty/unreadable for longer than a run needs to write its pid. */
+function lockIsStale(file: string): boolean {
+  const text = safeRead(file);
+  return /^[1-9][0-9]*$/.test(text) ? !processAlive(Number(text)) : olderThan(file, 5_000);
+}
+
+function isStepList(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((d) => typeof d === 'string' && /^[0-9a-f]{16}$/.test(d));
 }
 
 function isRecord(v: unknown): v is StoredRecord {
@@ -189,15 +306,43 @@ function isRecord(v: unknown): v is StoredRecord {
 
 export function writeAtomic(file: string, data: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
+  // The pid in the name tells `prune --corrupt` whether the writer is still alive.
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  const fd = fs.openSync(tmp, 'w');
   try {
-    fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      fs.writeSync(fd, data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
   }
-  fs.renameSync(tmp, file);
+}
+
+/** The pid of the process that wrote a temporary file (see writeAtomic), or 0. */
+function tmpOwner(file: string): number {
+  const m = /\.([0-9]+)\.[0-9a-z]*\.tmp$/.exec(file);
+  return m ? Number(m[1]) : 0;
+}
+
+function fileSize(file: string): number | null {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return null;
+  }
+}
+
+function olderThan(file: string, ms: number): boolean {
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs > ms;
+  } catch {
+    return false;
+  }
 }
 
 function listFiles(dir: string): string[] {
@@ -210,8 +355,14 @@ function listFiles(dir: string): string[] {
   }
   for (const n of names) {
     const p = path.join(dir, n);
-    if (fs.statSync(p).isDirectory()) out.push(...listFiles(p));
-    else if (n.endsWith('.json')) out.push(p);
+    let isDir: boolean;
+    try {
+      isDir = fs.statSync(p).isDirectory();
+    } catch {
+      continue; // a concurrent run's temporary file, renamed meanwhile
+    }
+    if (isDir) out.push(...listFiles(p));
+    else if (n.endsWith('.json') || n.endsWith('.tmp')) out.push(p);
   }
   return out;
 }
@@ -225,6 +376,7 @@ function safeRead(file: string): string {
 }
 
 function processAlive(pid: number): boolean {
+  if (pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;
