@@ -320,6 +320,41 @@ describe('compare report in Chromium', () => {
   });
 });
 
+describe('stage graph edges', () => {
+  it('RUN --mount from=<stage|image>, COPY --from=<image> and a stage pulled in by its base\'s ONBUILD trigger', async () => {
+    const dir = mkTmp('dfsim-html-graph-');
+    fs.writeFileSync(
+      path.join(dir, 'Dockerfile'),
+      [
+        'FROM bb:latest AS tools',
+        'RUN echo hi > /tool',
+        'FROM bb:latest AS base',
+        'ONBUILD COPY --from=tools /tool /tool',
+        'FROM base AS child',
+        'RUN --mount=type=bind,from=tools,source=/tool,target=/t cat /t > /copied',
+        'RUN --mount=type=bind,from=bb:v2,source=/etc/version,target=/v cat /v > /version',
+        'FROM bb:latest AS lonely',
+        'RUN true',
+        'FROM child',
+        'COPY --from=bb:v2 /etc/version /v2',
+        '',
+      ].join('\n'),
+    );
+    const sim = await simulate({ context: dir, cacheDir: mkTmp('dfsim-html-cache-'), baseImages: BASE_IMAGES, record: false });
+    const o = await open(renderBuildHtml(sim), 'graph-edges');
+    const edges = await o.page.$$eval('[data-testid="stage-edge"]', (els) => els.map((e) => `${e.getAttribute('data-from')}>${e.getAttribute('data-to')}:${e.getAttribute('data-kind')}`));
+    // child needs tools twice: through base's ONBUILD COPY --from=tools and through its own mount.
+    expect(edges.sort()).toEqual(['base>child:from', 'bb:latest>base:from', 'bb:latest>tools:from', 'bb:v2>child:mount', 'bb:v2>stage-4:copy', 'child>stage-4:from', 'tools>child:onbuild mount']);
+    const nodes = await o.page.$$eval('[data-testid="stage-node"]', (els) => els.map((e) => `${e.getAttribute('data-stage')}:${e.getAttribute('data-built')}`));
+    expect(nodes.sort()).toEqual(['base:true', 'bb:latest:true', 'bb:v2:true', 'child:true', 'lonely:false', 'stage-4:true', 'tools:true']);
+    // Columns follow dependencies: every edge points rightwards.
+    const xs = await o.page.$$eval('[data-testid="stage-edge"] path', (els) => els.map((e) => (e.getAttribute('d') ?? '').match(/^M([\d.]+),[\d.]+ C.* ([\d.]+),[\d.]+$/)!.slice(1).map(Number)));
+    for (const [x1, x2] of xs) expect(x2!).toBeGreaterThan(x1!);
+    await screenshot(o.page, 'graph-edges');
+    await finish(o);
+  });
+});
+
 describe('user text is escaped', () => {
   it('markup in instructions, file names and stage names shows as text and runs nothing', async () => {
     const dir = mkTmp('dfsim-html-esc-');

@@ -67,7 +67,7 @@ function resolveFromValue(stages: Stage[], value: string): number | null {
 function referencesOf(ins: Instruction): Array<{ value: string; kind: EdgeKind }> {
   if (ins.kind === 'COPY' && ins.from !== null) return [{ value: ins.from, kind: 'copy' }];
   if (ins.kind === 'RUN') return ins.mounts.flatMap((m) => (m.options['from'] ? [{ value: m.options['from'], kind: 'mount' as const }] : []));
-  if (ins.kind === 'ONBUILD') return referencesOf(ins.trigger).map((r) => ({ ...r, kind: 'onbuild' as const }));
+  // An ONBUILD trigger runs in the stages built FROM this one, not here (those edges come from dependsOn).
   return [];
 }
 
@@ -100,6 +100,12 @@ function stageGraph(sim: Simulation, verdicts: boolean): { nodes: GraphNode[]; e
     nodes.set(stageId(idx), { id: stageId(idx), kind: 'stage', label: stageLabel(p.stage), sub, column: 1, row: 0, stageIndex: idx, target: idx === plan.target.index, built: true, verdict });
     if (p.base.kind === 'stage') addEdge(stageId(p.base.index), stageId(idx), 'from');
     else addEdge(imageNode(p.base.kind === 'scratch' ? 'scratch' : p.base.ref), stageId(idx), 'from');
+    // The base stage's ONBUILD triggers run first in this stage and may name stages or images too.
+    const triggers = p.base.kind === 'stage' ? (parsed.stages[p.base.index]?.instructions ?? []).flatMap((ins) => (ins.kind === 'ONBUILD' ? referencesOf(ins.trigger) : [])) : [];
+    for (const r of triggers) {
+      const i = resolveFromValue(parsed.stages, r.value);
+      addEdge(i !== null ? stageId(i) : imageNode(r.value), stageId(idx), 'onbuild');
+    }
     for (const ins of p.stage.instructions) {
       for (const r of referencesOf(ins)) {
         const i = resolveFromValue(parsed.stages, r.value);
@@ -287,7 +293,7 @@ export function layerChartSvg(sim: Simulation, verdicts = true): string {
     const sizeText = b.size === null ? 'unknown' : formatBytes(b.size);
     out.push(
       `<g data-testid="layer-bar" data-size="${b.size ?? ''}" data-verdict="${b.verdict}"><title>${esc(`${b.label}\n${sizeText}${b.verdict === 'hit' ? ', reused' : b.verdict === 'miss' ? ', rebuilt' : ''}`)}</title>` +
-        `<text class="bar-label" x="${LABEL - 8}" y="${y + 15}" text-anchor="end">${esc(clip(`${i + 1}. ${b.label}`, 44))}</text>` +
+        `<text class="bar-label" x="${LABEL - 8}" y="${y + 15}" text-anchor="end">${esc(clip(`${i + 1}. ${b.label}`, 38))}</text>` +
         `<rect class="bar bar-${b.verdict}${b.size === null ? ' bar-unknown' : ''}" x="${LABEL}" y="${y + 3}" width="${b.size === null ? BAR : w}" height="${ROWH - 6}" rx="2"/>` +
         `<text class="bar-size" x="${LABEL + (b.size === null ? BAR : w) + 6}" y="${y + 15}">${esc(sizeText)}</text></g>`,
     );
