@@ -43,8 +43,9 @@ export async function executeBuild(opts: ExecuteOptions): Promise<BuildResult> {
       const byIndex = /^\d+$/.test(ref) ? built.get(Number(ref)) : undefined;
       if (byIndex) return byIndex;
       for (const s of built.values()) if (s.ref.name !== null && s.ref.name.toLowerCase() === ref.toLowerCase()) return s;
-      const image = opts.baseImages.get(ref);
-      if (!image) return undefined;
+      // Not a stage: an image. One we were not given is an unknown image (an empty root of unknown content).
+      if (/^\d+$/.test(ref)) return undefined;
+      const image = opts.baseImages.get(ref) ?? unknownImage(ref, 'linux/amd64');
       let state = imageStages.get(ref);
       if (!state) {
         state = stateFromImage({ index: -1, name: ref }, image, image.os ? `${image.os}/${image.architecture}` : 'linux/amd64');

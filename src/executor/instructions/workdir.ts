@@ -15,11 +15,11 @@ export const applyWorkdir: InstructionExecutor<'WORKDIR'> = (state, instruction,
   let gid = 0;
   if (state.user && ctx.builder === 'buildkit') {
     const user = resolveUser(state.fs, state.user);
-    if (!user) {
+    if (!user && state.exact) {
       throw stepError(ctx, instruction, 'DF3210', `unable to find user ${state.user}: no matching entries in the image's /etc/passwd`, 'Create the user in an earlier RUN, or use a numeric uid.');
     }
-    uid = user.uid;
-    gid = user.gid;
+    uid = user?.uid ?? 0;
+    gid = user?.gid ?? 0;
   }
   if (!state.fs.stat(path)) state.fs.mkdir(path, { parents: true, mode: 0o755, uid, gid });
   // The classic builder commits WORKDIR like any step: a layer only when the mkdir changed something.
