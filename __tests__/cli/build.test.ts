@@ -143,4 +143,15 @@ describe('dfsim build --json', () => {
     expect(text).toMatch(/^MISS +\[stage-0 3\/3\] RUN ls \/app\/src > \/list {2}\(follows the miss at stage-0 step 2 `COPY src \/app\/src` \(line 2\)\)$/m);
     expect(text).toMatch(/^cache: 1\/3 steps reused, 2 rebuilt \(first miss: COPY src \/app\/src at line 2: new file src\/new\.ts, src\/util\.ts changed\)$/m);
   });
+
+  it('--html writes a self-contained report of the same build', async () => {
+    const dir = project({ Dockerfile: 'FROM bb:latest\nCOPY a.txt /a\n', 'a.txt': 'a' });
+    const file = path.join(dir, 'report.html');
+    const r = await build(dir, '--html', file);
+    expect(r.code).toBe(0);
+    const html = fs.readFileSync(file, 'utf8');
+    expect(html).toMatch(/data-testid="steps"/);
+    expect(html).toContain('COPY a.txt /a');
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href="http/);
+  });
 });

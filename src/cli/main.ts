@@ -4,7 +4,9 @@ import { CacheStore, defaultCacheDir } from '../cache/store.js';
 import { DfsimError, isDfsimError, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { buildJson, buildText, errorJson, formatBytes, plainStyle, type TextStyle } from '../reports/build-report.js';
 import { simulate, type SimulateOptions } from '../simulate.js';
+import { renderBuildHtml } from '../reports/html.js';
 import { extraCommands } from './commands/index.js';
+import { writeHtml } from './html-file.js';
 
 export interface Io {
   out: (s: string) => void;
@@ -38,6 +40,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
   const runBuild = async (args: Record<string, unknown>, record: boolean): Promise<void> => {
     const sim = await simulate(simulateOptions(args, record, io));
     json = Boolean(args.json);
+    if (typeof args.html === 'string') writeHtml(args.html, renderBuildHtml(sim));
     if (json) io.out(`${JSON.stringify(buildJson(sim), null, 2)}\n`);
     else {
       io.out(buildText(sim, style, { files: Boolean(args.files) }));
@@ -50,8 +53,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
   let parser = yargs(argv)
     .scriptName('dfsim')
     .usage('$0 <command> [CONTEXT] [options]\n\nSimulates `docker build`: steps, layers and which steps the build cache would reuse, and why.')
-    .command('build [context]', 'simulate a build and record it in the cache store, like a real build', (y) => buildOptions(y), async (a) => runBuild(a, true))
-    .command('plan [context]', 'predict the same output as build without recording anything', (y) => buildOptions(y), async (a) => runBuild(a, false))
+    .command('build [context]', 'simulate a build and record it in the cache store, like a real build', (y) => htmlOption(buildOptions(y)), async (a) => runBuild(a, true))
+    .command('plan [context]', 'predict the same output as build without recording anything', (y) => htmlOption(buildOptions(y)), async (a) => runBuild(a, false))
     .command(
       'cache <action>',
       'inspect the cache store: ls, du, prune',
@@ -123,6 +126,11 @@ export function buildOptions(y: Argv) {
     .option('base-image', { type: 'string', array: true, default: [] as string[], describe: 'REF=PATH: a docker save tarball, OCI layout or dfsim image JSON for FROM REF' })
     .option('files', { type: 'boolean', default: true, describe: 'list the files each step changes (--no-files to hide)' })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (README "JSON output")' });
+}
+
+/** --html FILE, for the commands that render a page (build, plan, compare). */
+export function htmlOption(y: Argv) {
+  return y.option('html', { type: 'string', describe: 'also write a self-contained HTML report to this file' });
 }
 
 export function simulateOptions(a: Record<string, unknown>, record: boolean, io: Io): SimulateOptions {

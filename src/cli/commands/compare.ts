@@ -1,6 +1,8 @@
+import { renderCompareHtml } from '../../reports/html.js';
+import { writeHtml } from '../html-file.js';
 import path from 'node:path';
 import { checkoutRevision, compareBuilds, compareJson, compareText, type CompareOptions } from '../../reports/compare.js';
-import { buildOptions, renderDiagnostic, simulateOptions, UsageError } from '../main.js';
+import { buildOptions, htmlOption, renderDiagnostic, simulateOptions, UsageError } from '../main.js';
 import type { RegisterCommand } from './index.js';
 
 /**
@@ -13,7 +15,7 @@ export const registerCompare: RegisterCommand = (y, env) =>
     'compare [before] [after]',
     'what an edit does: build BEFORE into an empty private cache, then predict the rebuild of AFTER against it',
     (c) =>
-      buildOptions(c)
+      htmlOption(buildOptions(c))
         .positional('before', { type: 'string', describe: 'the Dockerfile before the edit (with --contexts: the context before; with --git: the context)' })
         .positional('after', { type: 'string', describe: 'the Dockerfile after the edit (with --contexts: the context after)' })
         .option('context', { type: 'string', default: undefined, describe: 'context directory for both Dockerfiles (default .)' })
@@ -54,6 +56,7 @@ export const registerCompare: RegisterCommand = (y, env) =>
       }
       try {
         const cmp = await compareBuilds(full);
+        if (typeof a.html === 'string') writeHtml(a.html, renderCompareHtml(cmp.before, cmp.after));
         if (a.json) env.io.out(`${JSON.stringify(compareJson(cmp), null, 2)}\n`);
         else {
           env.io.out(compareText(cmp, env.style));
