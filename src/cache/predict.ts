@@ -37,7 +37,10 @@ export interface Prediction {
   steps: StepPrediction[];
   reused: number;
   rebuilt: number;
-  /** Index into steps of the first miss whose cause is its own inputs (the root cause), or null. */
+  /**
+   * Index into steps of the first miss, or null. A knock-on miss always comes after the step it
+   * follows, so this is a root cause (cold, no-cache or inputs).
+   */
   firstMiss: number | null;
 }
 
@@ -81,27 +84,34 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
     const parentIndex = key.parent ? byDigest.get(key.parent) : undefined;
     byDigest.set(key.digest, i);
 
-    if (result.builder === 'classic' && classicBust !== null && step.kind !== 'FROM') {
-      rootOf.set(i, rootOf.get(classicBust) ?? classicBust);
-      out.push({ cached: false, reason: { cause: 'knock-on', changes: [], follows: pointer(result.steps[rootOf.get(i)!]!) } });
-      return;
-    }
+    // --no-cache first: the classic builder does no lookups at all then (every step is its own reason).
     if (bypass) {
       out.push({ cached: false, reason: { cause: 'no-cache', changes: [], follows: null } });
       rootOf.set(i, i);
       if (result.builder === 'classic') classicBust = i;
       return;
     }
+    if (result.builder === 'classic' && classicBust !== null && step.kind !== 'FROM') {
+      rootOf.set(i, rootOf.get(classicBust) ?? classicBust);
+      // A step never built before says so, even though the bust alone would make it miss.
+      const previous = closestRecord(store, opts.stepId(step), key.digest, key.parent);
+      const reason: MissReason = previous
+        ? { cause: 'knock-on', changes: diffParts(previous, step, store), follows: pointer(result.steps[rootOf.get(i)!]!) }
+        : { cause: 'cold', changes: [], follows: null };
+      out.push({ cached: false, reason });
+      return;
+    }
     if (store.has(key.digest)) {
       out.push({ cached: true, reason: null });
       return;
     }
-    const previous = closestRecord(store, opts.stepId(step), key.digest);
+    const previous = closestRecord(store, opts.stepId(step), key.digest, key.parent);
     const changes = previous ? diffParts(previous, step, store) : [];
     const parentMissed = parentIndex !== undefined && out[parentIndex]?.cached === false;
     let reason: MissReason;
-    if (!previous) {
-      // Never built (first build, or a new step): there is nothing to compare with.
+    if (!previous || (!parentMissed && changes.length === 0 && previous.parent !== key.parent)) {
+      // Never built (first build, or a new step), or built only on top of other results of the
+      // earlier steps (e.g. a step added while a file had other content): nothing of its own changed.
       rootOf.set(i, parentMissed ? (rootOf.get(parentIndex!) ?? parentIndex!) : i);
       reason = { cause: 'cold', changes: [], follows: null };
     } else if (parentMissed) {
@@ -133,15 +143,21 @@ function pointer(step: StepResult): StepPointer {
   return { stage: step.stage, position: step.position, instruction: step.instruction, line: step.line };
 }
 
-/** The most recent earlier record of the same step that differs from this key. */
-function closestRecord(store: CacheStore, stepId: string, digest: string): StoredRecord | undefined {
+/**
+ * The earlier record of the same step to compare with: the most recent one built on the same parent
+ * (so the difference is this step's own), else the most recent one.
+ */
+function closestRecord(store: CacheStore, stepId: string, digest: string, parent: string | null): StoredRecord | undefined {
   const history = store.history(stepId);
+  let latest: StoredRecord | undefined;
   for (let i = history.length - 1; i >= 0; i--) {
     if (history[i] === digest) continue;
     const rec = store.get(history[i]!);
-    if (rec) return rec;
+    if (!rec) continue;
+    if (rec.parent === parent) return rec;
+    latest ??= rec;
   }
-  return undefined;
+  return latest;
 }
 
 const SIMPLE_PARTS = ['user', 'cwd', 'dest', 'chown', 'chmod', 'sources', 'mounts', 'network', 'security', 'link', 'platform'] as const;
@@ -170,10 +186,75 @@ export function diffParts(previous: StoredRecord, step: StepResult, store: Cache
     if (part in now || part in old) if (!same(old[part], now[part])) changes.push({ part, old: old[part] ?? null, new: now[part] ?? null });
   }
   if (now.content || old.content) changes.push(...contentChanges(previous, step, store));
-  if (now.command !== undefined && !same(old.command, now.command)) changes.push({ part: 'command', old: old.command, new: now.command });
-  if (now.config !== undefined && !same(old.config, now.config)) changes.push({ part: 'config', old: old.config, new: now.config });
+  if (now.config !== undefined && isObject(now.config) && isObject(old.config)) changes.push(...configChanges(old.config, now.config));
+  else if (now.config !== undefined && !same(old.config, now.config)) changes.push({ part: 'config', old: old.config, new: now.config });
+  if (now.command !== undefined && !same(old.command, now.command)) {
+    const argChanges = classicArgChanges(old.command, now.command);
+    if (argChanges) changes.push(...argChanges);
+    // The classic builder's `#(nop) ENV A=2` text changes with the config it sets; say the latter only.
+    else if (step.kind === 'RUN' || changes.length === 0) changes.push({ part: 'command', old: old.command, new: now.command });
+  }
   if (changes.length === 0 && !same(old, now)) changes.push({ part: 'other', old, new: now });
   return changes;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Classic keys hold the whole container config: name what differs (Env by variable, USER, WORKDIR, SHELL, the rest by field). */
+function configChanges(old: Record<string, unknown>, now: Record<string, unknown>): Change[] {
+  const same = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b);
+  const changes: Change[] = [];
+  const rest: { old: Record<string, unknown>; new: Record<string, unknown> } = { old: {}, new: {} };
+  for (const field of [...new Set([...Object.keys(old), ...Object.keys(now)])].sort()) {
+    if (same(old[field], now[field])) continue;
+    const o = old[field] ?? null;
+    const n = now[field] ?? null;
+    if (field === 'Env' && Array.isArray(o) && Array.isArray(n)) changes.push(...envChanges(o as string[], n as string[], new Set()));
+    else if (field === 'User') changes.push({ part: 'user', old: o, new: n });
+    else if (field === 'WorkingDir') changes.push({ part: 'cwd', old: o, new: n });
+    else if (field === 'Shell') changes.push({ part: 'shell', old: o, new: n });
+    else {
+      rest.old[field] = o;
+      rest.new[field] = n;
+    }
+  }
+  if (Object.keys(rest.old).length) changes.push({ part: 'config', old: rest.old, new: rest.new });
+  return changes;
+}
+
+/**
+ * The classic builder keys a RUN by its text with the build args prefixed (`RUN |1 V=x /bin/sh -c …`).
+ * When only that prefix differs, name the args. Values with spaces make the split ambiguous: then the
+ * rest of the text differs too and null is returned (the caller says "the command text changed").
+ */
+function classicArgChanges(oldCommand: unknown, newCommand: unknown): Change[] | null {
+  const a = splitArgPrefix(oldCommand);
+  const b = splitArgPrefix(newCommand);
+  if (!a || !b || a.rest !== b.rest) return null;
+  const changes: Change[] = [];
+  for (const name of [...new Set([...a.args.keys(), ...b.args.keys()])].sort()) {
+    const o = a.args.get(name) ?? null;
+    const n = b.args.get(name) ?? null;
+    if (o !== n) changes.push({ part: 'env', name, old: o, new: n, arg: true });
+  }
+  return changes.length ? changes : null;
+}
+
+function splitArgPrefix(command: unknown): { args: Map<string, string>; rest: string } | null {
+  if (typeof command !== 'string') return null;
+  const m = /^(RUN )?\|([0-9]+) ([\s\S]*)$/.exec(command);
+  if (!m) return command.startsWith('RUN ') ? { args: new Map(), rest: command.slice(4) } : null;
+  let rest = m[3]!;
+  const args = new Map<string, string>();
+  for (let i = 0; i < Number(m[2]); i++) {
+    const t = /^([^=\s]+)=(\S*) ([\s\S]*)$/.exec(rest);
+    if (!t) return null;
+    args.set(t[1]!, t[2]!);
+    rest = t[3]!;
+  }
+  return { args, rest };
 }
 
 function envChanges(oldEnv: string[], newEnv: string[], args: Set<string>): Change[] {
