@@ -2,6 +2,7 @@ import pc from 'picocolors';
 import yargs, { type Argv } from 'yargs';
 import { CacheStore, defaultCacheDir } from '../cache/store.js';
 import { DfsimError, isDfsimError, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { initHasher } from '../executor/hash.js';
 import { buildJson, buildText, errorJson, formatBytes, plainStyle, type TextStyle } from '../reports/build-report.js';
 import { simulate, type SimulateOptions } from '../simulate.js';
 import { renderBuildHtml } from '../reports/html.js';
@@ -64,7 +65,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
           .option('cache-dir', { type: 'string', describe: 'cache store directory (default $XDG_CACHE_HOME/dfsim or ~/.cache/dfsim)' })
           .option('corrupt', { type: 'boolean', default: false, describe: 'prune: remove only entries that fail validation' })
           .option('json', { type: 'boolean', default: false }),
-      (a) => {
+      async (a) => {
+        await initHasher(); // validating records re-hashes them
         const store = new CacheStore(a['cache-dir'] ?? defaultCacheDir(io.env));
         if (a.action === 'prune') {
           const removed = store.prune({ corruptOnly: a.corrupt });

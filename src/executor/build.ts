@@ -43,15 +43,22 @@ export async function executeBuild(opts: ExecuteOptions): Promise<BuildResult> {
       const byIndex = /^\d+$/.test(ref) ? built.get(Number(ref)) : undefined;
       if (byIndex) return byIndex;
       for (const s of built.values()) if (s.ref.name !== null && s.ref.name.toLowerCase() === ref.toLowerCase()) return s;
-      // Not a stage: an image. One we were not given is an unknown image (an empty root of unknown content).
+      // Not a stage: an image. One we were not given is an unknown image (an empty root of unknown
+      // content) when it looks like one (a tag, digest or path); a bare word is most likely a mistyped
+      // stage, which the real builder fails to pull as docker.io/library/<word> (recorded: exec-copy-from-unknown-stage).
       if (/^\d+$/.test(ref)) return undefined;
-      const image = opts.baseImages.get(ref) ?? unknownImage(ref, 'linux/amd64');
+      const given = opts.baseImages.get(ref);
+      if (!given && !/[:/@]/.test(ref)) return undefined;
+      const image = given ?? unknownImage(ref, 'linux/amd64');
       let state = imageStages.get(ref);
       if (!state) {
         state = stateFromImage({ index: -1, name: ref }, image, image.os ? `${image.os}/${image.architecture}` : 'linux/amd64');
         imageStages.set(ref, state);
       }
       return state;
+    },
+    stageNames() {
+      return parsed.stages.flatMap((s) => (s.name === null ? [] : [s.name]));
     },
     image(ref) {
       return opts.baseImages.get(ref);

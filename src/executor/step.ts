@@ -22,6 +22,8 @@ export interface StepContext {
   globalDeclared: Set<string>;
   /** A finished stage by name (case-insensitive) or index, for COPY --from and RUN --mount from=. */
   stage(ref: string): StageState | undefined;
+  /** Names of the Dockerfile's stages, for "did you mean" hints. */
+  stageNames(): string[];
   /** Stage refs that name a known image rather than a stage (COPY --from=<image>). */
   image(ref: string): BaseImage | undefined;
 }

@@ -26,7 +26,7 @@ import { planBuild, type BuildPlan } from '../instructions/stages.js';
 import type { Simulation } from '../simulate.js';
 import { parseDockerfile } from '../syntax/parse.js';
 import { errorJson, formatBytes, plainStyle, type TextStyle } from './build-report.js';
-import { pointerText, reasonText } from './reason-text.js';
+import { pointerText, reasonText, stageLabel } from './reason-text.js';
 
 // ---- one side of a comparison ------------------------------------------------------------
 
@@ -160,7 +160,6 @@ export interface SideFacts {
   stages: string[];
 }
 
-export const stageLabel = (s: { index: number; name: string | null }): string => s.name ?? `stage-${s.index}`;
 
 /** `stage i/N` as BuildKit numbers a stage's steps (FROM is 1), one per step of the build. */
 export function stepLabels(steps: StepResult[]): string[] {

@@ -12,14 +12,13 @@ import type { Simulation } from '../simulate.js';
 import { isGoInt } from '../syntax/words.js';
 import { formatBytes, summaryLine } from './build-report.js';
 import { changedLayers, historyDiff, imageLayerSteps } from './compare.js';
-import { reasonText } from './reason-text.js';
+import { reasonText, stageLabel } from './reason-text.js';
 
 /** Escapes text for HTML element content and quoted attribute values (also valid inside inline SVG). */
 export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;'));
 }
 
-const stageLabel = (s: { index: number; name: string | null }): string => s.name ?? `stage-${s.index}`;
 
 /** Shortens text for a fixed-width SVG label (the full text goes in a <title>). */
 function clip(s: string, max: number): string {

@@ -1,3 +1,4 @@
+import { stageLabel } from './reason-text.js';
 /**
  * The layers of the simulated final image: the base image summarised, then one row per
  * layer-creating step of the target's stage chain (FROM <stage> links), with the paths each layer
@@ -165,7 +166,6 @@ function baseEntries(image: BaseImage): LayerEntry[] {
 
 // ---- rendering ---------------------------------------------------------------------------
 
-const stageLabel = (s: StageRef): string => s.name ?? `stage-${s.index}`;
 const pct = (f: number): string => `${(f * 100).toFixed(2)}%`;
 
 /** One line per gate rule, `PASS`/`FAIL key: actual op threshold`. */
@@ -198,7 +198,7 @@ export function layersText(sim: Simulation, report: LayerReport, rules: RuleResu
       ? 'base: scratch, 0 layers'
       : `base: ${b.ref}, ${b.layers} layer${b.layers === 1 ? '' : 's'}, ${b.size === null ? 'size unknown' : formatBytes(b.size)}${b.known ? '' : ' (files unknown)'}`,
   );
-  const labels = report.layers.map((r) => `[${stageLabel(r.stage)} ${r.position}] ${r.instruction}`);
+  const labels = report.layers.map((r) => `[${stageLabel(r.stage)} step ${r.position + 1}] ${r.instruction}`);
   const width = Math.min(70, Math.max(0, ...labels.map((l) => l.length)));
   report.layers.forEach((r, i) => {
     const label = labels[i]!;

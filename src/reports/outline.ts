@@ -1,3 +1,4 @@
+import { stageLabel } from './reason-text.js';
 /**
  * `dfsim outline`: the Dockerfile's stages and how they depend on each other, the targets, every
  * ARG with its default and declaration, and what a change would invalidate: for each ARG and each
@@ -303,8 +304,7 @@ async function changeOne(copy: string, rel: string, opts: SimulateOptions): Prom
 
 // ---- rendering ---------------------------------------------------------------------------
 
-const stageLabel = (s: { index: number; name: string | null }): string => s.name ?? `stage-${s.index}`;
-const stepLabel = (s: StepRef): string => `[${stageLabel(s.stage)} ${s.position}] ${s.instruction} (line ${s.line})`;
+const stepLabel = (s: StepRef): string => `[${stageLabel(s.stage)} step ${s.position + 1}] ${s.instruction} (line ${s.line})`;
 const baseLabel = (b: OutlineStage['base']): string => (b.kind === 'stage' ? `stage ${stageLabel({ index: b.index, name: b.name })}` : b.kind === 'scratch' ? 'scratch' : b.ref);
 
 function impactLines(i: Impact, indent: string, max = 12): string[] {
@@ -341,7 +341,7 @@ export function outlineText(o: Outline): string {
   if (o.paths.length) {
     lines.push('context files:');
     for (const p of o.paths) {
-      lines.push(`  ${p.path}  (copied by ${p.selectedBy.map((s) => `[${stageLabel(s.stage)} ${s.position}]`).join(', ')})${p.representative ? `  same as ${p.representative}` : ''}`);
+      lines.push(`  ${p.path}  (copied by ${p.selectedBy.map((s) => `[${stageLabel(s.stage)} step ${s.position + 1}]`).join(', ')})${p.representative ? `  same as ${p.representative}` : ''}`);
       lines.push(...impactLines(p, '    ', 6));
     }
   }

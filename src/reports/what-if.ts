@@ -36,8 +36,8 @@ import type { Builder, BuildResult, StepResult } from '../executor/types.js';
 import type { BuildPlan } from '../instructions/stages.js';
 import type { Simulation } from '../simulate.js';
 import { errorJson, plainStyle, type TextStyle } from './build-report.js';
-import { changedLayers, loadBaseImages, privateStore, runSide, stageLabel, stepVerdicts, type SideOptions, type StepVerdict } from './compare.js';
-import { pointerText, reasonText } from './reason-text.js';
+import { changedLayers, loadBaseImages, privateStore, runSide, stepVerdicts, type SideOptions, type StepVerdict } from './compare.js';
+import { pointerText, reasonText, stageLabel } from './reason-text.js';
 
 export interface WhatIfOptions {
   context: string;

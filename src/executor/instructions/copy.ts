@@ -5,6 +5,7 @@ import {
   contextManifest, copyBetweenStages, copyDestination, copyFromContext, copyOwnership, ensureParents, matchEntries, resolveContextSource,
   type CopyOptions,
 } from '../copy-core.js';
+import { didYouMean } from '../../diagnostics/suggest.js';
 import { hashJson } from '../hash.js';
 import type { StageFs } from '../stage-fs.js';
 import type { StageState } from '../state.js';
@@ -142,7 +143,8 @@ function copyFromStage(
   const source = ctx.stage(from);
   const srcFs: StageFs | undefined = source?.fs ?? undefined;
   if (!source || !srcFs) {
-    throw stepError(ctx, instruction, 'DF3207', `--from=${from} names no earlier stage and no image dfsim knows`, 'Use the name or index of an earlier stage, or pass the image with --base-image REF=PATH.');
+    const hint = didYouMean(from, ctx.stageNames());
+    throw stepError(ctx, instruction, 'DF3207', `--from=${from} names no stage; the builder would try to pull it as an image (docker.io/library/${from}:latest)`, hint ? `${hint[0]!.toUpperCase()}${hint.slice(1)}` : 'Use the name or index of an earlier stage, or a full image reference such as name:tag.');
   }
   const abs = posix.normalize(`/${spec}`);
   const paths = /[*?[]/.test(abs) ? matchEntries(abs.slice(1), srcFs.walk('/').filter((p) => p !== '/').map((p) => p.slice(1))).map((p) => `/${p}`) : [abs];
