@@ -86,5 +86,13 @@ export async function simulate(opts: SimulateOptions): Promise<Simulation> {
       });
     store.save(entries);
   }
-  return { parsed, plan, result, prediction, warnings: [...parsed.warnings, ...store.warnings], dockerfile: displayName };
+  const unknownBases = [...new Set(plan.stages.flatMap((s) => (s.base.kind === 'image' && !baseImages.has(s.base.ref) ? [s.base.ref] : [])))];
+  const baseWarnings: Diagnostic[] = unknownBases.map((ref) => ({
+    code: 'DF3106',
+    severity: 'info',
+    message: `base image ${ref} is not known to dfsim: modelled as an empty filesystem, its own layers not counted, RUN effects on it partly opaque`,
+    file: displayName,
+    hint: `Pass the real image with --base-image ${ref}=IMAGE.tar (from \`docker save ${ref}\`) for exact files and layer counts.`,
+  }));
+  return { parsed, plan, result, prediction, warnings: [...parsed.warnings, ...baseWarnings, ...store.warnings], dockerfile: displayName };
 }

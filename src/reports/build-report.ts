@@ -66,7 +66,7 @@ export const plainStyle: TextStyle = { hit: (s) => s, miss: (s) => s, dim: (s) =
 export function buildText(sim: Simulation, style: TextStyle = plainStyle, opts: { files?: boolean } = {}): string {
   const { result, prediction } = sim;
   const lines: string[] = [];
-  const target = result.target.name ?? `stage ${result.target.index}`;
+  const target = stageLabel(result.target);
   lines.push(style.bold(`dfsim ${result.builder}: target ${target}, ${new Set(result.steps.map((s) => s.stage.index)).size} stage(s)`));
   const perStage = new Map<number, number>();
   for (const s of result.steps) perStage.set(s.stage.index, (perStage.get(s.stage.index) ?? 0) + 1);
