@@ -622,3 +622,101 @@ describe('dfsim build --json', () => {
     expect(lines.filter((l) => l.includes('RUN ls') && l.includes('follows the miss at stage-1 step 5 `COPY src/ ./src/` (line 9)'))).toHaveLength(1);
   });
 });
+
+// ---- The two-stage project, recorded from the real builders -------------------------------------
+// fixtures/predict-two-stage.*: the project above, one edit per build, cumulative, run through Docker
+// 20.10 (BuildKit and classic) with /work/shared/oracle/real-build.mjs. BuildKit prints steps in the
+// order they ran, with ARG values expanded, so steps are matched by stage and instruction.
+
+const FIX = path.join(import.meta.dirname, 'fixtures');
+const twoStage = (kind: string): unknown => JSON.parse(fs.readFileSync(path.join(FIX, `predict-two-stage.${kind}.json`), 'utf8'));
+
+interface TwoStageBuild { ok: boolean; layers?: number; steps: Array<{ stage: string | null; instruction: string; cached: boolean }> }
+
+async function replayTwoStage(builder: 'buildkit' | 'classic'): Promise<{ sims: Simulation[]; real: TwoStageBuild[]; scenario: Scenario }> {
+  const scenario = twoStage('scenario') as Scenario;
+  const real = (twoStage(builder) as { builds: TwoStageBuild[] }).builds;
+  const ctx = tempDir('dfsim-predict-two-stage-');
+  const cache = tempDir('dfsim-predict-two-stage-cache-');
+  layOut(ctx, scenario);
+  const sims: Simulation[] = [];
+  for (const [i, b] of scenario.builds.entries()) {
+    applyEdits(ctx, b, i);
+    sims.push(await simulate({ context: ctx, cacheDir: cache, baseImages: BASE_IMAGES, builder, record: true, buildArgs: new Map(Object.entries(b.buildArgs ?? {})), noCache: b.noCache ?? false }));
+  }
+  return { sims, real, scenario };
+}
+
+/** `stage instruction => CACHED|MISS`, sorted, FROM left out; `$VERSION` as the builder printed it. */
+function flagSet(entries: Array<{ stage: string; instruction: string; cached: boolean }>): string[] {
+  return entries.filter((e) => !/^FROM /i.test(e.instruction)).map((e) => `${e.stage} ${e.instruction} => ${e.cached ? 'CACHED' : 'MISS'}`).sort();
+}
+
+function simFlagSet(sim: Simulation, version: string | null): string[] {
+  return flagSet(
+    sim.result.steps.flatMap((s, i) => {
+      if (!s.vertex) return [];
+      const instruction = version === null ? s.instruction : s.instruction.replace('$VERSION', version);
+      return [{ stage: s.stage.name ?? `stage-${s.stage.index}`, instruction, cached: sim.prediction.steps[i]!.cached === true }];
+    }),
+  );
+}
+
+/** Each miss as `instruction: cause: text`, FROM included (its reason is the interesting one when the base changes). */
+const explained = (sim: Simulation): string[] =>
+  sim.result.steps.flatMap((s, i) => {
+    const r = sim.prediction.steps[i]!.reason;
+    return r ? [`${s.instruction}: ${r.cause}: ${reasonText(r)}`] : [];
+  });
+
+describe('the two-stage project against the real builders', () => {
+  it('BuildKit: the real CACHED flags of every build, and the reason of each miss', async () => {
+    const { sims, real, scenario } = await replayTwoStage('buildkit');
+    sims.forEach((sim, i) => {
+      const version = scenario.builds[i]!.buildArgs?.VERSION ?? '1';
+      expect({ build: i, flags: simFlagSet(sim, version) }).toEqual({ build: i, flags: flagSet(real[i]!.steps.map((s) => ({ ...s, stage: s.stage ?? 'stage-0' }))) });
+      expect(sim.result.image?.layers).toBe(real[i]!.layers);
+    });
+    const follows = (instruction: string, root: string): string => `${instruction}: knock-on: follows the miss at ${root}`;
+    const afterSrc = 'stage-1 step 5 `COPY src/ ./src/` (line 9)';
+    expect(explained(sims[1]!)).toEqual([
+      'COPY src/ ./src/: inputs: src/util.ts changed',
+      follows('COPY run.sh /run.sh', afterSrc),
+      follows('RUN echo $VERSION > /v', afterSrc),
+      follows('COPY --from=builder /out /out', afterSrc),
+      follows('RUN ls', afterSrc),
+    ]);
+    expect(explained(sims[2]!)[0]).toBe('COPY src/ ./src/: inputs: new file src/new.ts');
+    expect(explained(sims[3]!)[0]).toBe('COPY run.sh /run.sh: inputs: mode 0644→0755 on run.sh');
+    expect(explained(sims[4]!)[0]).toBe('RUN echo $VERSION > /v: inputs: ARG VERSION 1→2');
+    // VERSION is back to 1 and MODE is new: build 3's record (VERSION=1, MODE=dev) is the closest, so only the ENV is named.
+    expect(explained(sims[5]!)[0]).toBe('RUN echo $VERSION > /v: inputs: ENV MODE changed');
+    expect(explained(sims[6]!)).toEqual([
+      'FROM bb:v2: inputs: the base image changed (bb:latest → bb:v2)',
+      ...['WORKDIR /app', 'COPY src/ ./src/', 'COPY run.sh /run.sh', 'RUN echo $VERSION > /v', 'COPY --from=builder /out /out', 'RUN ls'].map((i) => follows(i, 'stage-1 step 1 `FROM bb:v2` (line 5)')),
+    ]);
+    expect(explained(sims[7]!)).toEqual([
+      'COPY gen.txt /gen.txt: inputs: gen.txt changed',
+      follows('RUN mkdir /out && cat /gen.txt > /out/gen', 'builder step 2 `COPY gen.txt /gen.txt` (line 2)'),
+      "COPY --from=builder /out /out: inputs: stage builder's /out changed",
+      follows('RUN ls', 'stage-1 step 8 `COPY --from=builder /out /out` (line 12)'),
+    ]);
+    expect(new Set(explained(sims[8]!).map((e) => e.split(': ')[1]))).toEqual(new Set(['no-cache']));
+    expect(explained(sims[9]!)).toEqual([]);
+  });
+
+  it('classic: the real CACHED flags of every build, and everything after the first miss of a stage is knock-on', async () => {
+    const { sims, real } = await replayTwoStage('classic');
+    sims.forEach((sim, i) => {
+      expect({ build: i, flags: simFlagSet(sim, null) }).toEqual({ build: i, flags: flagSet(real[i]!.steps.map((s, j) => ({ ...s, stage: sim.result.steps[j]!.stage.name ?? `stage-${sim.result.steps[j]!.stage.index}` }))) });
+      expect(sim.result.image?.layers).toBe(real[i]!.layers);
+    });
+    const envRoot = 'stage-1 step 3 `ENV MODE=prod` (line 7)';
+    expect(explained(sims[5]!)).toEqual([
+      'ENV MODE=prod: inputs: ENV MODE changed',
+      ...['WORKDIR /app', 'COPY src/ ./src/', 'COPY run.sh /run.sh', 'RUN echo $VERSION > /v', 'COPY --from=builder /out /out', 'RUN ls'].map((i) => `${i}: knock-on: follows the miss at ${envRoot}`),
+    ]);
+    expect(explained(sims[4]!)[0]).toBe('RUN echo $VERSION > /v: inputs: ARG VERSION 1→2');
+    expect(new Set(explained(sims[8]!).map((e) => e.split(': ')[1]))).toEqual(new Set(['no-cache']));
+  });
+});

@@ -94,7 +94,7 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
     if (result.builder === 'classic' && classicBust !== null && step.kind !== 'FROM') {
       rootOf.set(i, rootOf.get(classicBust) ?? classicBust);
       // A step never built before says so, even though the bust alone would make it miss.
-      const previous = closestRecord(store, opts.stepId(step), key.digest, key.parent);
+      const previous = closestRecord(store, step, opts.stepId(step));
       const reason: MissReason = previous
         ? { cause: 'knock-on', changes: diffParts(previous, step, store), follows: pointer(result.steps[rootOf.get(i)!]!) }
         : { cause: 'cold', changes: [], follows: null };
@@ -105,7 +105,7 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
       out.push({ cached: true, reason: null });
       return;
     }
-    const previous = closestRecord(store, opts.stepId(step), key.digest, key.parent);
+    const previous = closestRecord(store, step, opts.stepId(step));
     const changes = previous ? diffParts(previous, step, store) : [];
     const parentMissed = parentIndex !== undefined && out[parentIndex]?.cached === false;
     let reason: MissReason;
@@ -143,21 +143,35 @@ function pointer(step: StepResult): StepPointer {
   return { stage: step.stage, position: step.position, instruction: step.instruction, line: step.line };
 }
 
+/** How many recent records of a step are compared to find the closest one. */
+const CANDIDATES = 8;
+
 /**
- * The earlier record of the same step to compare with: the most recent one built on the same parent
- * (so the difference is this step's own), else the most recent one.
+ * The earlier record of the same step to compare with. Records built on the same parent come first
+ * (their differences are this step's own); among those, the one with the fewest differences, the
+ * most recent on a tie: it names exactly what would have to be undone for a hit (after builds with
+ * VERSION=1 and VERSION=2, a build with VERSION=1 and a new ENV is explained by the ENV alone).
  */
-function closestRecord(store: CacheStore, stepId: string, digest: string, parent: string | null): StoredRecord | undefined {
+function closestRecord(store: CacheStore, step: StepResult, stepId: string): StoredRecord | undefined {
+  const key = step.key!;
   const history = store.history(stepId);
+  const sameParent: StoredRecord[] = [];
   let latest: StoredRecord | undefined;
-  for (let i = history.length - 1; i >= 0; i--) {
-    if (history[i] === digest) continue;
+  for (let i = history.length - 1; i >= 0 && sameParent.length < CANDIDATES; i--) {
+    if (history[i] === key.digest) continue;
     const rec = store.get(history[i]!);
     if (!rec) continue;
-    if (rec.parent === parent) return rec;
+    if (rec.parent === key.parent) sameParent.push(rec);
     latest ??= rec;
   }
-  return latest;
+  if (sameParent.length <= 1) return sameParent[0] ?? latest;
+  let best = sameParent[0]!;
+  let fewest = diffParts(best, step, store).length;
+  for (const rec of sameParent.slice(1)) {
+    const n = diffParts(rec, step, store).length;
+    if (n < fewest) [best, fewest] = [rec, n];
+  }
+  return best;
 }
 
 const SIMPLE_PARTS = ['user', 'cwd', 'dest', 'chown', 'chmod', 'sources', 'mounts', 'network', 'security', 'link', 'platform'] as const;

@@ -38,6 +38,8 @@ export class CacheStore {
   readonly warnings: Diagnostic[] = [];
   private readonly stepsCache = new Map<string, string[]>();
   private readonly warned = new Set<string>();
+  /** Manifests are immutable (content-addressed) and read again for every candidate of an explanation. */
+  private readonly manifestCache = new Map<string, FileManifest | undefined>();
 
   constructor(readonly dir: string) {}
 
@@ -57,6 +59,7 @@ export class CacheStore {
   }
 
   manifest(digest: string): FileManifest | undefined {
+    if (this.manifestCache.has(digest)) return this.manifestCache.get(digest);
     const file = this.file('manifests', digest);
     const m = this.readJson(file);
     if (m === undefined) return undefined;
@@ -65,6 +68,7 @@ export class CacheStore {
       this.warnCorrupt(file);
       return undefined;
     }
+    this.manifestCache.set(digest, m as FileManifest);
     return m as FileManifest;
   }
 
@@ -145,6 +149,7 @@ export class CacheStore {
           removed++;
         }
         this.stepsCache.clear();
+        this.manifestCache.clear();
         return removed;
       }
       // stat/ is the context loader's stat cache: only a speed-up, rebuilt on the next run.
@@ -153,6 +158,7 @@ export class CacheStore {
         fs.rmSync(path.join(this.dir, kind), { recursive: true, force: true });
       }
       this.stepsCache.clear();
+      this.manifestCache.clear();
       return removed;
     });
   }
