@@ -20,6 +20,8 @@ export interface CopyOptions {
   gid: number;
   /** --chmod as a number, or null to keep the source modes. */
   mode: number | null;
+  /** --exclude: paths (relative to the copied source) to leave out, with .dockerignore syntax. */
+  exclude?: (relToSource: string) => boolean;
 }
 
 /** Expands --chown/--chmod and resolves names in the destination stage's /etc/passwd and /etc/group. */
@@ -131,12 +133,13 @@ function followContextLink(path: string, ctx: StepContext): string | undefined {
 }
 
 /** Files under a context path, keyed relative to it: the key's content input and the miss explanation's evidence. */
-export function contextManifest(sourcePath: string, entries: Iterable<ContextEntry>): FileManifest {
+export function contextManifest(sourcePath: string, entries: Iterable<ContextEntry>, exclude?: (rel: string) => boolean): FileManifest {
   const manifest: FileManifest = {};
   const prefix = sourcePath === '' ? '' : `${sourcePath}/`;
   for (const e of entries) {
     if (e.path !== sourcePath && !e.path.startsWith(prefix)) continue;
     const rel = e.path === sourcePath ? '.' : e.path.slice(prefix.length);
+    if (rel !== '.' && exclude?.(rel)) continue;
     const rec: FileManifest[string] = { type: e.type, mode: e.mode, size: e.size, digest: e.digest };
     if (e.linkTarget !== undefined) rec.linkTarget = e.linkTarget;
     manifest[rel] = rec;
@@ -145,14 +148,16 @@ export function contextManifest(sourcePath: string, entries: Iterable<ContextEnt
 }
 
 /** Copies a context entry (recursively for directories) to `dest` in the stage. */
-export function copyFromContext(entry: ContextEntry, dest: string, opts: CopyOptions, ctx: StepContext, fs: StageFs): void {
+export function copyFromContext(entry: ContextEntry, dest: string, opts: CopyOptions, ctx: StepContext, fs: StageFs, rel = ''): void {
   const uid = opts.uid;
   const gid = opts.gid;
   if (entry.type === 'dir') {
     ensureDir(fs, dest, opts.mode ?? entry.mode, uid, gid);
     for (const name of ctx.context.children(entry.path)) {
+      const childRel = rel === '' ? name : `${rel}/${name}`;
+      if (opts.exclude?.(childRel)) continue;
       const child = ctx.context.get(entry.path === '' ? name : `${entry.path}/${name}`);
-      if (child) copyFromContext(child, posix.join(dest, name), opts, ctx, fs);
+      if (child) copyFromContext(child, posix.join(dest, name), opts, ctx, fs, childRel);
     }
   } else if (entry.type === 'symlink') {
     replace(fs, dest);

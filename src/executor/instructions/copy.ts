@@ -7,6 +7,7 @@ import {
 } from '../copy-core.js';
 import { didYouMean } from '../../diagnostics/suggest.js';
 import { hashJson } from '../hash.js';
+import { IgnoreMatcher } from '../context/index.js';
 import type { StageFs } from '../stage-fs.js';
 import type { StageState } from '../state.js';
 import { expandWord, stepError, type StepContext, type StepOutput } from '../step.js';
@@ -39,7 +40,12 @@ export function copyLike(
   if (ctx.builder === 'classic' && instruction.chmod !== null) {
     throw stepError(ctx, instruction, 'DF3211', `the --chmod option requires BuildKit; the classic builder rejects it`, 'Build with BuildKit, or chmod in a RUN step.');
   }
-  const own = copyOwnership(state, instruction, ctx);
+  const own: ReturnType<typeof copyOwnership> & CopyOptions = copyOwnership(state, instruction, ctx);
+  if (instruction.exclude.length) {
+    const matcher = new IgnoreMatcher(instruction.exclude.map((p) => expandWord(p, state, ctx, instruction)), '--exclude');
+    own.exclude = (rel) => matcher.ignores(rel);
+  }
+  const parents = instruction.kind === 'COPY' && instruction.parents;
   const dest = copyDestination(state, instruction, ctx);
   const heredocNames = new Set(instruction.heredocs.map((h) => `<<${h.name}`));
   const specs = instruction.sources.map((s) => (heredocNames.has(s) || heredocNames.has(s.replace(/^<<-/, '<<')) ? s : expandWord(s, state, ctx, instruction)));
@@ -87,13 +93,14 @@ export function copyLike(
     }
     for (const source of sources) {
       const entry = ctx.context.get(source.path)!;
-      const target = entry.type === 'dir' ? dest.path : destFor(posix.basename(source.path));
+      // --parents keeps the source's path below the destination (COPY --parents a/b/c.txt /d/ → /d/a/b/c.txt).
+      const target = parents ? posix.join(dest.path, source.path) : entry.type === 'dir' ? dest.path : destFor(posix.basename(source.path));
       if (entry.type === 'file' && hooks.unpack?.(source.path, dest.path, own)) {
         // handled: a local tar archive is unpacked into the destination
       } else {
         copyFromContext(entry, target, own, ctx, fs);
       }
-      const manifest = contextManifest(source.path, ctx.context.entries());
+      const manifest = contextManifest(source.path, ctx.context.entries(), own.exclude);
       manifests[source.path === '' ? '.' : source.path] = manifest;
       content[source.path === '' ? '.' : source.path] = hashJson(manifest);
       count++;

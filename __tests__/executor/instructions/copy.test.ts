@@ -1,0 +1,109 @@
+// COPY/ADD path rules (Docker's reference, and the recorded real builds where noted).
+import { afterAll, describe, expect, it } from '@jest/globals';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { simulate, type Simulation } from '../../../src/simulate.js';
+
+const IMAGE = path.join(import.meta.dirname, '..', '..', 'fixtures', 'images', 'bb-latest.json');
+const roots: string[] = [];
+afterAll(() => roots.forEach((r) => fs.rmSync(r, { recursive: true, force: true })));
+
+async function run(dockerfile: string, files: Record<string, string>, builder: 'buildkit' | 'classic' = 'buildkit'): Promise<Simulation> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dfsim-copy-'));
+  roots.push(dir);
+  for (const [rel, content] of Object.entries({ ...files, Dockerfile: dockerfile })) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), content);
+  }
+  return simulate({ context: dir, builder, cacheDir: path.join(dir, '.cache'), baseImages: new Map([['bb:latest', IMAGE]]), record: false });
+}
+
+/** Paths the COPY step added, as "path:type". */
+function added(sim: Simulation, kind = 'COPY'): string[] {
+  const step = sim.result.steps.find((s) => s.kind === kind)!;
+  return step.layer!.changes.filter((c) => c.change === 'added').map((c) => `${c.path}:${c.type}`);
+}
+
+describe('COPY', () => {
+  it('copies a directory source by its contents, creating the destination', async () => {
+    const sim = await run('FROM bb:latest\nCOPY src /app\n', { 'src/a.txt': 'a', 'src/sub/b.txt': 'b' });
+    expect(added(sim)).toEqual(['/app:dir', '/app/a.txt:file', '/app/sub:dir', '/app/sub/b.txt:file']);
+  });
+
+  it('puts a file into a destination that ends with / or already is a directory', async () => {
+    expect(added(await run('FROM bb:latest\nCOPY a.txt /opt/\n', { 'a.txt': 'a' }))).toEqual(['/opt:dir', '/opt/a.txt:file']);
+    expect(added(await run('FROM bb:latest\nCOPY a.txt /etc\n', { 'a.txt': 'a' }))).toEqual(['/etc/a.txt:file']);
+    expect(added(await run('FROM bb:latest\nCOPY a.txt /b.txt\n', { 'a.txt': 'a' }))).toEqual(['/b.txt:file']);
+  });
+
+  it('resolves a relative destination against WORKDIR', async () => {
+    expect(added(await run('FROM bb:latest\nWORKDIR /w\nCOPY a.txt sub/\n', { 'a.txt': 'a' }))).toEqual(['/w/sub:dir', '/w/sub/a.txt:file']);
+  });
+
+  it('matches wildcards with Go filepath.Match (dot files included, * not crossing /)', async () => {
+    const sim = await run('FROM bb:latest\nCOPY *.txt /d/\n', { 'a.txt': 'a', '.h.txt': 'h', 'sub/c.txt': 'c' });
+    expect(added(sim)).toEqual(['/d:dir', '/d/.h.txt:file', '/d/a.txt:file']);
+  });
+
+  it('several sources need a directory destination with the classic builder, not with BuildKit (recorded: exec-copy-multi-src-dest)', async () => {
+    const files = { 'a.txt': 'a', 'b.txt': 'b' };
+    expect((await run('FROM bb:latest\nCOPY a.txt b.txt /dest\n', files, 'classic')).result.error?.code).toBe('DF3208');
+    expect((await run('FROM bb:latest\nCOPY a.txt b.txt /dest\n', files)).result.error).toBeNull();
+  });
+
+  it('--chown resolves names in the image /etc/passwd; --chmod sets the mode', async () => {
+    const sim = await run('FROM bb:latest\nCOPY --chown=root:root --chmod=0750 a.txt /a\n', { 'a.txt': 'a' });
+    const change = sim.result.steps.find((s) => s.kind === 'COPY')!.layer!.changes[0]!;
+    expect(change).toMatchObject({ path: '/a', mode: 0o750 });
+  });
+
+  it('--exclude leaves matching paths out of the copy and out of the key', async () => {
+    const sim = await run('FROM bb:latest\nCOPY --exclude=*.md --exclude=tmp src /app\n', { 'src/a.txt': 'a', 'src/README.md': 'r', 'src/tmp/x': 'x' });
+    expect(added(sim)).toEqual(['/app:dir', '/app/a.txt:file']);
+    const manifest = Object.keys(Object.values(sim.result.steps.find((s) => s.kind === 'COPY')!.key!.manifests!)[0]!);
+    expect(manifest.sort()).toEqual(['.', 'a.txt']);
+  });
+
+  it('--parents keeps the source path below the destination', async () => {
+    const sim = await run('FROM bb:latest\nCOPY --parents a/b/c.txt x/y.txt /d/\n', { 'a/b/c.txt': 'c', 'x/y.txt': 'y' });
+    expect(added(sim)).toEqual(['/d:dir', '/d/a:dir', '/d/a/b:dir', '/d/a/b/c.txt:file', '/d/x:dir', '/d/x/y.txt:file']);
+  });
+
+  it('follows a symlink named as the source, copies links inside directories as links (recorded: exec-symlink-in-context)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dfsim-copy-'));
+    roots.push(dir);
+    fs.mkdirSync(path.join(dir, 'd'));
+    fs.writeFileSync(path.join(dir, 'd/target.txt'), 't');
+    fs.symlinkSync('target.txt', path.join(dir, 'd/link'));
+    fs.writeFileSync(path.join(dir, 'Dockerfile'), 'FROM bb:latest\nCOPY d /d\nCOPY d/link /direct\n');
+    const sim = await simulate({ context: dir, cacheDir: path.join(dir, '.cache'), baseImages: new Map([['bb:latest', IMAGE]]), record: false });
+    const [first, second] = sim.result.steps.filter((s) => s.kind === 'COPY');
+    expect(first!.layer!.changes.map((c) => `${c.path}:${c.type}`)).toContain('/d/link:symlink');
+    expect(second!.layer!.changes.map((c) => `${c.path}:${c.type}`)).toEqual(['/direct:file']);
+  });
+});
+
+describe('ADD', () => {
+  it('unpacks a local tar archive into the destination, copies other files as they are (recorded: exec-add-tar)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dfsim-add-'));
+    roots.push(dir);
+    fs.mkdirSync(path.join(dir, 'src/inner'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'src/inner/f.txt'), 'f');
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('tar', ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '-C', path.join(dir, 'src'), '-cf', path.join(dir, 'x.tar'), 'inner']);
+    fs.writeFileSync(path.join(dir, 'plain.txt'), 'p');
+    fs.writeFileSync(path.join(dir, 'Dockerfile'), 'FROM bb:latest\nADD x.tar /opt/\nADD plain.txt /opt/\n');
+    const sim = await simulate({ context: dir, cacheDir: path.join(dir, '.cache'), baseImages: new Map([['bb:latest', IMAGE]]), record: false });
+    const [unpack, plain] = sim.result.steps.filter((s) => s.kind === 'ADD');
+    expect(unpack!.layer!.changes.filter((c) => c.change === 'added').map((c) => c.path)).toEqual(['/opt', '/opt/inner', '/opt/inner/f.txt']);
+    expect(plain!.layer!.changes.map((c) => c.path)).toEqual(['/opt/plain.txt']);
+  });
+
+  it('a URL source is remote: its content is unknown and the step says so', async () => {
+    const sim = await run('FROM bb:latest\nADD https://example.com/tool.tgz /opt/\n', {});
+    const step = sim.result.steps.find((s) => s.kind === 'ADD')!;
+    expect(step.opaque?.notUnderstood).toEqual(['remote source https://example.com/tool.tgz']);
+    expect(step.layer!.changes.map((c) => c.path)).toEqual(['/opt', '/opt/tool.tgz']);
+  });
+});
