@@ -64,7 +64,11 @@ export function reasonText(r: MissReason, maxChanges = 4): string {
       return 'the classic builder never caches an ARG before the first FROM';
     case 'inputs':
       return list.join(', ') || 'its inputs changed';
-    case 'knock-on':
-      return `follows the miss at ${pointerText(r.follows!)}`;
+    case 'knock-on': {
+      // Its own file changes would miss this step even without the root cause (env changes are inherited, so not repeated).
+      const own = r.changes.filter((c) => c.part === 'file' || c.part === 'stage-output').map(changeText);
+      const also = own.length ? `; also ${(own.length > maxChanges ? [...own.slice(0, maxChanges), `and ${own.length - maxChanges} more`] : own).join(', ')}` : '';
+      return `follows the miss at ${pointerText(r.follows!)}${also}`;
+    }
   }
 }
