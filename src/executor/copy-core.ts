@@ -153,11 +153,20 @@ export function copyFromContext(entry: ContextEntry, dest: string, opts: CopyOpt
   const gid = opts.gid;
   if (entry.type === 'dir') {
     ensureDir(fs, dest, opts.mode ?? entry.mode, uid, gid);
+    const realDir = fs.realpath(dest) ?? dest;
     for (const name of ctx.context.children(entry.path)) {
       const childRel = rel === '' ? name : `${rel}/${name}`;
       if (opts.exclude?.(childRel)) continue;
       const child = ctx.context.get(entry.path === '' ? name : `${entry.path}/${name}`);
-      if (child) copyFromContext(child, posix.join(dest, name), opts, ctx, fs, childRel);
+      if (!child) continue;
+      const target = posix.join(realDir, name);
+      if (child.type === 'file' && !fs.lstat(target)) {
+        // Fast path: a new file in a real directory needs no resolution and no replacement.
+        const childPath = child.path;
+        fs.addExternalFile(target, { size: child.size, digest: child.digest, load: () => ctx.context.readFile(childPath) }, { mode: opts.mode ?? child.mode, uid, gid });
+      } else {
+        copyFromContext(child, target, opts, ctx, fs, childRel);
+      }
     }
   } else if (entry.type === 'symlink') {
     replace(fs, dest);

@@ -286,6 +286,19 @@ export class StageFs implements ShellFs {
     this.external.set(this.ino(target), content);
   }
 
+  /**
+   * writeExternalFile for a new path in a directory known to be real (no symlink to resolve, nothing
+   * there yet): the bulk path of a COPY, which would otherwise walk memfs a dozen times per file.
+   */
+  addExternalFile(path: string, content: ExternalContent, opts: { mode: number; uid: number; gid: number }): void {
+    if (this.journal && !this.journal.has(path)) this.journal.set(path, null);
+    this.vol.writeFileSync(path, '', { flag: 'wx' });
+    this.vol.lchownSync(path, opts.uid, opts.gid);
+    const ino = this.ino(path);
+    this.modes.set(ino, opts.mode & 0o7777);
+    this.external.set(ino, content);
+  }
+
   /** Marks a file's content as unknown (an opaque command may have rewritten it). */
   forgetContent(path: string): void {
     const info = this.lstat(path);
