@@ -5,7 +5,7 @@ import { CacheStore, defaultCacheDir } from './cache/store.js';
 import { DfsimError, error, type Diagnostic } from './diagnostics/diagnostic.js';
 import { loadBaseImage, type BaseImage } from './executor/base-image.js';
 import { executeBuild } from './executor/build.js';
-import { loadContext } from './executor/context/index.js';
+import { loadContext, type BuildContext } from './executor/context/index.js';
 import { hashJson, initHasher } from './executor/hash.js';
 import type { Builder, BuildResult, StepResult } from './executor/types.js';
 import { planBuild, type BuildPlan } from './instructions/stages.js';
@@ -39,54 +39,104 @@ export interface Simulation {
   dockerfile: string;
 }
 
+/** Everything one run of the pipeline needs, with the hooks compare and what-if use. */
+export interface PipelineOptions {
+  /** Context directory. */
+  context: string;
+  /** The Dockerfile whose bytes are built. */
+  dockerfile: string;
+  /** Where the Dockerfile is taken to live, for `<name>.dockerignore` lookup (default: `dockerfile`). */
+  dockerfileLocation?: string;
+  /** Name shown in diagnostics (default: the path relative to the working directory). */
+  displayName?: string;
+  builder: Builder;
+  target?: string;
+  platform?: string;
+  buildArgs: Map<string, string>;
+  baseImages: Map<string, BaseImage>;
+  noCache?: boolean;
+  noCacheFilter?: string[];
+  /** A step's identity in the store (default: scoped to this context, Dockerfile and builder). */
+  stepId?: (step: StepResult) => string;
+  statCachePath?: string;
+  onProgress?: (done: number, total: number) => void;
+  /** An already loaded context to reuse (it must be the same directory and ignore file). */
+  loadedContext?: BuildContext;
+  /** Replaces the context the executor sees (what-if edits). */
+  wrapContext?: (ctx: BuildContext, plan: BuildPlan) => BuildContext;
+  /** Adjusts keys after execution, before the cache lookup (what-if stage changes). */
+  afterExecute?: (result: BuildResult, plan: BuildPlan) => void;
+}
+
 /** The whole pipeline: parse → plan → read the context → execute → predict the cache → (record). */
 export async function simulate(opts: SimulateOptions): Promise<Simulation> {
   await initHasher();
   const builder = opts.builder ?? 'buildkit';
+  const cacheDir = path.resolve(opts.cacheDir ?? defaultCacheDir());
+  const contextDir = path.resolve(opts.context);
+  const baseImages = new Map<string, BaseImage>();
+  for (const [ref, file] of opts.baseImages ?? []) baseImages.set(ref, await loadBaseImage(ref, file));
+  const pipeline: PipelineOptions = {
+    context: opts.context,
+    dockerfile: opts.dockerfile ?? path.join(opts.context, 'Dockerfile'),
+    builder,
+    buildArgs: opts.buildArgs ?? new Map(),
+    baseImages,
+    noCache: opts.noCache ?? false,
+    noCacheFilter: opts.noCacheFilter ?? [],
+    statCachePath: path.join(cacheDir, 'stat', `${hashJson(contextDir)}.json`),
+  };
+  if (opts.target !== undefined) pipeline.target = opts.target;
+  if (opts.platform !== undefined) pipeline.platform = opts.platform;
+  if (opts.onProgress) pipeline.onProgress = opts.onProgress;
+  return (await runPipeline(pipeline, new CacheStore(cacheDir), opts.record)).sim;
+}
+
+export async function runPipeline(opts: PipelineOptions, store: CacheStore, record: boolean): Promise<{ sim: Simulation; context: BuildContext }> {
+  await initHasher();
   const contextDir = path.resolve(opts.context);
   if (!fs.existsSync(contextDir) || !fs.statSync(contextDir).isDirectory()) {
     throw new DfsimError(error('DF9001', `build context "${opts.context}" is not a directory`, undefined, 'Pass the directory that holds your sources (default: .).'), 1);
   }
-  const dockerfileArg = opts.dockerfile ?? path.join(opts.context, 'Dockerfile');
-  const dockerfilePath = path.resolve(opts.dockerfile ? dockerfileArg : dockerfileArg);
+  const dockerfilePath = path.resolve(opts.dockerfile);
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(dockerfilePath);
   } catch {
-    throw new DfsimError(error('DF9002', `cannot read Dockerfile "${dockerfileArg}"`, undefined, 'Check the path, or pass the file with -f.'), 1);
+    throw new DfsimError(error('DF9002', `cannot read Dockerfile "${opts.displayName ?? opts.dockerfile}"`, undefined, 'Check the path, or pass the file with -f.'), 1);
   }
-  const displayName = path.relative(process.cwd(), dockerfilePath) || dockerfileArg;
+  const displayName = opts.displayName ?? (path.relative(process.cwd(), dockerfilePath) || opts.dockerfile);
   const parsed = parseDockerfile(bytes, displayName);
-  const buildArgs = opts.buildArgs ?? new Map<string, string>();
-  const planOptions: Parameters<typeof planBuild>[1] = { buildArgs, builder };
+  const planOptions: Parameters<typeof planBuild>[1] = { buildArgs: opts.buildArgs, builder: opts.builder };
   if (opts.target !== undefined) planOptions.target = opts.target;
   if (opts.platform !== undefined) planOptions.platform = opts.platform;
   const plan = planBuild(parsed, planOptions);
 
-  const cacheDir = path.resolve(opts.cacheDir ?? defaultCacheDir());
-  const contextOptions: Parameters<typeof loadContext>[1] = { builder, dockerfile: dockerfilePath, statCachePath: path.join(cacheDir, 'stat', `${hashJson(contextDir)}.json`) };
-  if (opts.onProgress) contextOptions.onProgress = opts.onProgress;
-  const context = await loadContext(contextDir, contextOptions);
+  let context = opts.loadedContext;
+  if (!context) {
+    const contextOptions: Parameters<typeof loadContext>[1] = { builder: opts.builder, dockerfile: path.resolve(opts.dockerfileLocation ?? opts.dockerfile) };
+    if (opts.statCachePath) contextOptions.statCachePath = opts.statCachePath;
+    if (opts.onProgress) contextOptions.onProgress = opts.onProgress;
+    context = await loadContext(contextDir, contextOptions);
+  }
+  const seen = opts.wrapContext ? opts.wrapContext(context, plan) : context;
 
-  const baseImages = new Map<string, BaseImage>();
-  for (const [ref, file] of opts.baseImages ?? []) baseImages.set(ref, await loadBaseImage(ref, file));
-
-  const result = await executeBuild({ builder, parsed, plan, context, buildArgs, baseImages });
-  const store = new CacheStore(cacheDir);
-  const scope = hashJson({ context: contextDir, dockerfile: dockerfilePath, builder });
-  const stepId = (s: StepResult): string => hashJson({ scope, stage: s.stage.name?.toLowerCase() ?? s.stage.index, position: s.position, kind: s.kind });
-  const predictOptions = { noCache: opts.noCache ?? false, noCacheFilter: opts.noCacheFilter ?? [], stepId };
-  const prediction = predict(result, store, predictOptions);
-  if (opts.record) {
+  const result = await executeBuild({ builder: opts.builder, parsed, plan, context: seen, buildArgs: opts.buildArgs, baseImages: opts.baseImages });
+  opts.afterExecute?.(result, plan);
+  const scope = hashJson({ context: contextDir, dockerfile: dockerfilePath, builder: opts.builder });
+  const stepId = opts.stepId ?? ((s: StepResult): string => hashJson({ scope, stage: s.stage.name?.toLowerCase() ?? s.stage.index, position: s.position, kind: s.kind }));
+  const prediction = predict(result, store, { noCache: opts.noCache ?? false, noCacheFilter: opts.noCacheFilter ?? [], stepId });
+  if (record) {
+    // Like BuildKit, the steps that completed are cached even when a later step fails.
     const entries = result.steps
       .filter((s) => s.key && s !== result.failedStep)
       .map((s) => {
-        const record = { digest: s.key!.digest, builder, parent: s.key!.parent, parts: s.key!.parts, meta: s.key!.meta ?? {} };
-        return s.key!.manifests ? { stepId: stepId(s), record, manifests: s.key!.manifests } : { stepId: stepId(s), record };
+        const rec = { digest: s.key!.digest, builder: opts.builder, parent: s.key!.parent, parts: s.key!.parts, meta: s.key!.meta ?? {} };
+        return s.key!.manifests ? { stepId: stepId(s), record: rec, manifests: s.key!.manifests } : { stepId: stepId(s), record: rec };
       });
     store.save(entries);
   }
-  const unknownBases = [...new Set(plan.stages.flatMap((s) => (s.base.kind === 'image' && !baseImages.has(s.base.ref) ? [s.base.ref] : [])))];
+  const unknownBases = [...new Set(plan.stages.flatMap((s) => (s.base.kind === 'image' && !opts.baseImages.has(s.base.ref) ? [s.base.ref] : [])))];
   const baseWarnings: Diagnostic[] = unknownBases.map((ref) => ({
     code: 'DF3106',
     severity: 'info',
@@ -94,5 +144,6 @@ export async function simulate(opts: SimulateOptions): Promise<Simulation> {
     file: displayName,
     hint: `Pass the real image with --base-image ${ref}=IMAGE.tar (from \`docker save ${ref}\`) for exact files and layer counts.`,
   }));
-  return { parsed, plan, result, prediction, warnings: [...parsed.warnings, ...baseWarnings, ...store.warnings], dockerfile: displayName };
+  const warnings = [...parsed.warnings, ...baseWarnings, ...store.warnings];
+  return { sim: { parsed, plan, result, prediction, warnings, dockerfile: displayName }, context };
 }

@@ -154,4 +154,16 @@ describe('dfsim build --json', () => {
     expect(html).toContain('COPY a.txt /a');
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href="http/);
   });
+
+  it('shows a progress bar on a terminal stderr while a large context is hashed, and erases it', async () => {
+    const files: Record<string, string> = { Dockerfile: 'FROM scratch\nCOPY . /app\n' };
+    for (let i = 0; i < 2100; i++) files[`d${i % 20}/f${i}`] = String(i);
+    const dir = project(files);
+    let err = '';
+    const code = await main(['plan', dir, '--cache-dir', path.join(dir, '.cache'), '--no-files'], { out: () => {}, err: (s) => (err += s), isTTY: false, env: {}, progress: true });
+    expect(code).toBe(0);
+    expect(err).toMatch(/\rhashing context \[#* *\] \d+\/2101 files/);
+    expect(err.endsWith('\r\x1b[2K')).toBe(true);
+  });
 });
+

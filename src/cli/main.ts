@@ -14,6 +14,8 @@ export interface Io {
   err: (s: string) => void;
   isTTY: boolean;
   env: NodeJS.ProcessEnv;
+  /** stderr is a terminal: show a progress bar while a large context is hashed. */
+  progress?: boolean;
 }
 
 const defaultIo = (): Io => ({
@@ -21,6 +23,7 @@ const defaultIo = (): Io => ({
   err: (s) => process.stderr.write(s),
   isTTY: Boolean(process.stdout.isTTY),
   env: process.env,
+  progress: Boolean(process.stderr.isTTY),
 });
 
 export class UsageError extends Error {}
@@ -165,7 +168,26 @@ export function simulateOptions(a: Record<string, unknown>, record: boolean, io:
   if (typeof a.file === 'string') opts.dockerfile = a.file;
   if (typeof a.target === 'string') opts.target = a.target;
   if (typeof a.platform === 'string') opts.platform = a.platform;
+  if (io.progress) opts.onProgress = progressBar(io);
   return opts;
+}
+
+/** A one-line bar on stderr for contexts big enough to take a moment; erased when done. */
+function progressBar(io: Io): (done: number, total: number) => void {
+  let last = 0;
+  return (done, total) => {
+    if (total < 2000) return;
+    const now = Date.now();
+    if (done < total && now - last < 100) return;
+    last = now;
+    if (done >= total) {
+      io.err('\r\x1b[2K');
+      return;
+    }
+    const width = 30;
+    const filled = Math.round((done / total) * width);
+    io.err(`\rhashing context [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total} files`);
+  };
 }
 
 /** `file:line:col: error DF2001: message` + hint, the way compilers print. */

@@ -5,8 +5,7 @@
  * is explained by comparing with the same step of the before build.
  *
  * Diagnostic codes used here:
- * - DF9101 error  compare: a context directory is missing or not a directory
- * - DF9102 error  compare: a Dockerfile cannot be read
+ * - DF9001 / DF9002 (from the pipeline): a context directory is missing, a Dockerfile cannot be read
  * - DF9103 error  compare --git: not a git work tree, unknown revision, or a path outside the repository
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -14,45 +13,20 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { predict } from '../cache/predict.js';
 import { CacheStore } from '../cache/store.js';
-import { DfsimError, error, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { DfsimError, error } from '../diagnostics/diagnostic.js';
 import { loadBaseImage, type BaseImage } from '../executor/base-image.js';
-import { executeBuild } from '../executor/build.js';
-import { loadContext, normalizeContextPath, type BuildContext, type ContextEntry } from '../executor/context/index.js';
+import { normalizeContextPath, type BuildContext, type ContextEntry } from '../executor/context/index.js';
 import { hashJson, initHasher } from '../executor/hash.js';
-import type { Builder, BuildResult, HistoryEntry, StepResult } from '../executor/types.js';
-import { planBuild, type BuildPlan } from '../instructions/stages.js';
-import type { Simulation } from '../simulate.js';
-import { parseDockerfile } from '../syntax/parse.js';
+import type { Builder, HistoryEntry, StepResult } from '../executor/types.js';
+import type { BuildPlan } from '../instructions/stages.js';
+import { runPipeline, type PipelineOptions, type Simulation } from '../simulate.js';
 import { errorJson, formatBytes, plainStyle, type TextStyle } from './build-report.js';
 import { pointerText, reasonText, stageLabel } from './reason-text.js';
 
 // ---- one side of a comparison ------------------------------------------------------------
 
-export interface SideOptions {
-  /** Context directory. */
-  context: string;
-  /** The Dockerfile whose bytes are built. */
-  dockerfile: string;
-  /** Where the Dockerfile is taken to live, for `<name>.dockerignore` lookup (default: `dockerfile`). */
-  dockerfileLocation?: string;
-  /** Name shown in diagnostics (default: the path relative to the working directory). */
-  displayName?: string;
-  builder: Builder;
-  target?: string;
-  platform?: string;
-  buildArgs: Map<string, string>;
-  baseImages: Map<string, BaseImage>;
-  noCache?: boolean;
-  noCacheFilter?: string[];
-  /** An already loaded context to reuse (it must be the same directory and ignore file). */
-  loadedContext?: BuildContext;
-  /** Replaces the context the executor sees (what-if edits). */
-  wrapContext?: (ctx: BuildContext, plan: BuildPlan) => BuildContext;
-  /** Adjusts keys after execution, before the cache lookup (what-if stage changes). */
-  afterExecute?: (result: BuildResult, plan: BuildPlan) => void;
-}
+export type SideOptions = PipelineOptions;
 
 export interface Side {
   sim: Simulation;
@@ -65,43 +39,9 @@ export interface Side {
  */
 export const sideStepId = (s: StepResult): string => hashJson({ stage: s.stage.name?.toLowerCase() ?? s.stage.index, position: s.position, kind: s.kind });
 
-/** parse → plan → context → execute → predict against `store` (→ record), like `simulate` but with hooks. */
+/** One side: the shared pipeline with the side-neutral step identity. */
 export async function runSide(opts: SideOptions, store: CacheStore, record: boolean): Promise<Side> {
-  await initHasher();
-  const contextDir = path.resolve(opts.context);
-  if (!fs.existsSync(contextDir) || !fs.statSync(contextDir).isDirectory()) {
-    throw new DfsimError(error('DF9101', `build context "${opts.context}" is not a directory`, undefined, 'Pass the directory that holds your sources.'), 1);
-  }
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(opts.dockerfile);
-  } catch {
-    throw new DfsimError(error('DF9102', `cannot read Dockerfile "${opts.displayName ?? opts.dockerfile}"`, undefined, 'Check the path, or pass the file with -f.'), 1);
-  }
-  const displayName = opts.displayName ?? (path.relative(process.cwd(), path.resolve(opts.dockerfile)) || opts.dockerfile);
-  const parsed = parseDockerfile(bytes, displayName);
-  const planOptions: Parameters<typeof planBuild>[1] = { buildArgs: opts.buildArgs, builder: opts.builder };
-  if (opts.target !== undefined) planOptions.target = opts.target;
-  if (opts.platform !== undefined) planOptions.platform = opts.platform;
-  const plan = planBuild(parsed, planOptions);
-  const context =
-    opts.loadedContext ?? (await loadContext(contextDir, { dockerfile: path.resolve(opts.dockerfileLocation ?? opts.dockerfile), builder: opts.builder }));
-  const seen = opts.wrapContext ? opts.wrapContext(context, plan) : context;
-  const result = await executeBuild({ builder: opts.builder, parsed, plan, context: seen, buildArgs: opts.buildArgs, baseImages: opts.baseImages });
-  opts.afterExecute?.(result, plan);
-  const prediction = predict(result, store, { noCache: opts.noCache ?? false, noCacheFilter: opts.noCacheFilter ?? [], stepId: sideStepId });
-  if (record) {
-    store.save(
-      result.steps
-        .filter((s) => s.key && s !== result.failedStep)
-        .map((s) => {
-          const rec = { digest: s.key!.digest, builder: opts.builder, parent: s.key!.parent, parts: s.key!.parts, meta: s.key!.meta ?? {} };
-          return s.key!.manifests ? { stepId: sideStepId(s), record: rec, manifests: s.key!.manifests } : { stepId: sideStepId(s), record: rec };
-        }),
-    );
-  }
-  const warnings: Diagnostic[] = [...parsed.warnings, ...store.warnings];
-  return { sim: { parsed, plan, result, prediction, warnings, dockerfile: displayName }, context };
+  return runPipeline({ ...opts, stepId: sideStepId }, store, record);
 }
 
 /** `ctx` with the file at `rel` holding `bytes` instead (unchanged when it is not in the context or has those bytes). */

@@ -155,11 +155,6 @@ function testPath(sh: Shell, op: string, path: string): boolean | null {
 
 const UNARY_FILE = new Set(['-e', '-f', '-d', '-h', '-L', '-x', '-s', '-r', '-w', '-a']);
 
-/** Evaluates test(1) arguments; null when the answer is not computable. */
-function evalTest(sh: Shell, args: string[]): boolean | null | 'error' {
-  return evalTestWith(sh, args, { message: '' });
-}
-
 const BINARY_OPS = ['=', '==', '!=', '-eq', '-ne', '-lt', '-le', '-gt', '-ge', '<', '>'];
 
 function evalTestWith(sh: Shell, args: string[], err: { message: string }): boolean | null | 'error' {
