@@ -1,6 +1,6 @@
 /**
- * Every DF1xxx (syntax) and DF2xxx (instructions and stages) code the front end emits.
- * Codes are stable: never renumber, only add.
+ * Every diagnostic code dfsim emits, by pipeline stage (DF1 syntax, DF2 instructions and stages, DF3 context,
+ * base images and execution, DF4 cache store, DF5 advice, DF9 usage). Codes are stable: never renumber, only add.
  */
 export const CODES = {
   // Syntax: the file as a whole, lines, directives, heredocs.
@@ -38,6 +38,63 @@ export const CODES = {
   DF2101: 'MAINTAINER is deprecated; use a LABEL instead (warning).',
   DF2102: 'Stage name is not lower-case; stage names are case-insensitive (warning).',
   DF2103: 'The case of AS does not match the case of FROM (warning).',
+  // Build context (src/executor/context).
+  DF3001: 'A context file or directory cannot be read (permissions, I/O).',
+  DF3002: 'The .dockerignore file has an invalid pattern.',
+  DF3003: 'A read of a path that is not in the context (missing, excluded, or not a file).',
+  DF3004: 'The context directory is missing or is not a directory.',
+  DF3005: 'A special file the builder leaves out of the context (info or warning).',
+  // Expansion and metadata during execution (src/executor).
+  DF3010: 'A variable reference in an instruction cannot be expanded.',
+  DF3011: 'An empty VOLUME path after expansion.',
+  // Base images (src/executor/base-image.ts).
+  DF3101: 'A --base-image file is missing or unreadable.',
+  DF3102: 'A --base-image file is not an image (docker save tarball, OCI layout or dfsim image JSON).',
+  DF3103: 'A corrupt image archive or layer, or a layer whose content does not match its diff_id.',
+  DF3104: 'Bad or inconsistent image metadata.',
+  DF3105: 'Unsupported or ambiguous image content (zstd layers, several images and no matching tag).',
+  DF3106: 'A base image dfsim is not given: modelled as an empty filesystem (info).',
+  // COPY and ADD (src/executor/copy-core.ts, instructions/copy.ts, add.ts).
+  DF3201: 'A COPY/ADD source is not found (in the context or the source stage), or no source is left.',
+  DF3202: 'A COPY/ADD source is excluded by .dockerignore.',
+  DF3203: 'A COPY/ADD source outside the build context (classic builder).',
+  DF3204: 'A --chown user or group not in the image (classic builder).',
+  DF3205: 'An invalid --chmod value.',
+  DF3206: 'An invalid wildcard pattern in a source.',
+  DF3207: 'A --from (or RUN --mount from=) that names no stage and no image reference.',
+  DF3208: 'Several sources need a directory destination ending in / (classic builder).',
+  DF3209: 'A local archive ADD would unpack is corrupt.',
+  DF3210: 'USER names a user that is not in the image (RUN, WORKDIR).',
+  DF3211: 'COPY --chmod with the classic builder (it requires BuildKit).',
+  // RUN (src/executor/instructions/run.ts).
+  DF3301: 'A RUN the real build would fail (the command fails, or the program does not exist).',
+  DF3302: 'A filesystem operation of an instruction fails.',
+  DF3303: 'RUN --mount, --network or --security with the classic builder (they require BuildKit).',
+  // Cache store (src/cache/store.ts).
+  DF4001: 'A corrupt or foreign cache store entry, ignored (warning).',
+  DF4002: 'The cache store stayed locked by another run.',
+  // Cache advice (src/reports/advice/registry.ts holds the rules).
+  DF5001: 'COPY of a whole directory before a dependency install.',
+  DF5002: 'The Dockerfile or .dockerignore is copied by COPY . (every edit misses).',
+  DF5003: 'An ARG with a value declared before expensive RUNs that do not use it.',
+  DF5004: 'A RUN that differs from its earlier version only by whitespace.',
+  DF5005: 'apt-get update in a RUN of its own.',
+  DF5006: 'A copied file whose mode differs from what git records.',
+  DF5007: 'COPY --link with --chmod (BuildKit turns --link off).',
+  DF5008: 'ADD of a local non-archive file where COPY would do (info).',
+  DF5009: 'An image of more than 100 layers (Docker refuses 125).',
+  // Usage (src/cli, src/simulate.ts, src/reports/compare.ts, what-if.ts).
+  DF9001: 'The build context is missing or not a directory.',
+  DF9002: 'The Dockerfile cannot be read.',
+  DF9003: 'A malformed --build-arg.',
+  DF9004: 'A malformed --base-image.',
+  DF9005: 'The --html report cannot be written.',
+  DF9103: 'compare --git: not a git work tree, an unknown revision, or a path outside the repository.',
+  DF9201: 'what-if: no change given.',
+  DF9202: 'what-if: a --touch/--edit path matches nothing, or is a directory.',
+  DF9203: 'what-if: --base/--base-changed names no FROM of the build, or is malformed.',
+  DF9204: 'what-if: --stage-changed names no stage.',
+  DF9205: 'what-if: a malformed --build-arg-change.',
 } as const;
 
 export type Code = keyof typeof CODES;
