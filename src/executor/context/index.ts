@@ -17,7 +17,7 @@ import { DfsimError, error } from '../../diagnostics/diagnostic.js';
 import type { Builder } from './dockerignore.js';
 import { IgnoreMatcher, findDockerignore, parseDockerignore } from './dockerignore.js';
 import type { OpenForRead } from './digest.js';
-import { CHUNK_SIZE, defaultOpen, dirDigest, emptyContentDigest, fileDigest, getHasher, hashFileContent, leafDigest } from './digest.js';
+import { CHUNK_SIZE, defaultOpen, dirDigest, emptyContentDigest, fileDigest, getHasher, hashFileContent, hashFileContentSync, leafDigest } from './digest.js';
 import { StatCache } from './stat-cache.js';
 import type { SpecialKind, WalkedEntry } from './walk.js';
 import { unreadable, walkContext } from './walk.js';
@@ -144,6 +144,13 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
   const open = opts.openForRead ?? defaultOpen;
   let next = 0;
   let failed = false;
+  const settle = (e: WalkedEntry, result: { digest: string; bytes: number }): void => {
+    e.contentDigest = result.digest;
+    e.recordDigest = fileDigest(h, { type: 'file', mode: e.mode, size: result.bytes }, result.digest);
+    if (result.bytes === e.size) statCache.record(e.path, e, result.digest, e.recordDigest);
+    // The file changed while we walked: describe what we actually hashed, and do not cache it.
+    else e.size = result.bytes;
+  };
   const worker = async (): Promise<void> => {
     const buf = Buffer.allocUnsafe(CHUNK_SIZE);
     while (next < pending.length && !failed) {
@@ -156,17 +163,27 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
         failed = true;
         throw unreadable(e.path, err);
       }
-      e.contentDigest = result.digest;
-      e.recordDigest = fileDigest(h, { type: 'file', mode: e.mode, size: result.bytes }, result.digest);
-      if (result.bytes === e.size) statCache.record(e.path, e, result.digest, e.recordDigest);
-      // The file changed while we walked: describe what we actually hashed, and do not cache it.
-      else e.size = result.bytes;
-      done++;
-      opts.onProgress?.(done, totalFiles);
+      settle(e, result);
+      opts.onProgress?.(++done, totalFiles);
     }
   };
-  const workers = Math.max(1, Math.min(opts.concurrency ?? 8, pending.length));
-  await Promise.all(Array.from({ length: workers }, worker));
+  if (opts.openForRead) {
+    // Injected reads (tests) go through the asynchronous path.
+    const workers = Math.max(1, Math.min(opts.concurrency ?? 8, pending.length));
+    await Promise.all(Array.from({ length: workers }, worker));
+  } else {
+    const buf = Buffer.allocUnsafe(CHUNK_SIZE);
+    for (const e of pending) {
+      let result: { digest: string; bytes: number };
+      try {
+        result = hashFileContentSync(h, path.join(root, e.path), buf);
+      } catch (err) {
+        throw unreadable(e.path, err);
+      }
+      settle(e, result);
+      opts.onProgress?.(++done, totalFiles);
+    }
+  }
 
   // Record digests, children before parents.
   const entries = new Map<string, ContextEntry>();
