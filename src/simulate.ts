@@ -12,19 +12,23 @@ import { planBuild, type BuildPlan } from './instructions/stages.js';
 import type { ParsedDockerfile } from './instructions/types.js';
 import { parseDockerfile } from './syntax/parse.js';
 
-export interface SimulateOptions {
+/** The `docker build` flags every command takes. */
+export interface BuildFlags {
+  builder?: Builder;
+  target?: string;
+  platform?: string;
+  buildArgs?: Map<string, string>;
+  /** REF=PATH pairs from --base-image. */
+  baseImages?: Map<string, string>;
+  noCache?: boolean;
+  noCacheFilter?: string[];
+}
+
+export interface SimulateOptions extends BuildFlags {
   context: string;
   /** -f: defaults to CONTEXT/Dockerfile. */
   dockerfile?: string;
-  target?: string;
-  buildArgs?: Map<string, string>;
-  platform?: string;
-  builder?: Builder;
-  noCache?: boolean;
-  noCacheFilter?: string[];
   cacheDir?: string;
-  /** REF=PATH pairs from --base-image. */
-  baseImages?: Map<string, string>;
   /** Record the build in the store (dfsim build) or only predict (dfsim plan). */
   record: boolean;
   onProgress?: (done: number, total: number) => void;

@@ -2,30 +2,15 @@
 // never a stack trace, and the documented --json shape.
 import { afterAll, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli/main.js';
+import { removeTempProjects, runCli, tempProject } from '../helpers/cli.js';
 
 const IMAGE = path.join(import.meta.dirname, '..', 'fixtures', 'images', 'bb-latest.json');
-const roots: string[] = [];
-afterAll(() => roots.forEach((r) => fs.rmSync(r, { recursive: true, force: true })));
+afterAll(removeTempProjects);
 
-function project(files: Record<string, string | Buffer>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dfsim-cli-'));
-  roots.push(dir);
-  for (const [rel, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    fs.writeFileSync(path.join(dir, rel), content);
-  }
-  return dir;
-}
-
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, { out: (s) => (out += s), err: (s) => (err += s), isTTY: false, env: {} });
-  return { code, out, err };
-}
+const project = (files: Record<string, string | Buffer>): string => tempProject(files, 'dfsim-cli-');
+const run = runCli;
 
 async function build(dir: string, ...extra: string[]) {
   return run(['build', dir, '--cache-dir', path.join(dir, '.cache'), '--base-image', `bb:latest=${IMAGE}`, ...extra]);

@@ -3,35 +3,17 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { main } from '../../src/cli/main.js';
+import { removeTempProjects, runCli, tempProject } from '../helpers/cli.js';
 
 const IMAGES = path.join(import.meta.dirname, '..', 'fixtures', 'images');
 const ORACLE = path.join(import.meta.dirname, '..', 'fixtures', 'oracle');
 const BB = ['--base-image', `bb:latest=${path.join(IMAGES, 'bb-latest.json')}`];
 
-const tmp: string[] = [];
-afterAll(() => {
-  for (const d of tmp) fs.rmSync(d, { recursive: true, force: true });
-});
+afterAll(removeTempProjects);
 
-function dir(files: Record<string, string>): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'dfsim-cli-cmp-'));
-  tmp.push(d);
-  for (const [rel, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(d, rel)), { recursive: true });
-    fs.writeFileSync(path.join(d, rel), content);
-  }
-  return d;
-}
-
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s), isTTY: false, env: {} });
-  return { code, out, err };
-}
+const dir = (files: Record<string, string>): string => tempProject(files, 'dfsim-cli-cmp-');
+const run = runCli;
 
 const recorded = (builder: string, name: string, build: number): { steps: Array<{ instruction: string; cached: boolean }>; layers: number } =>
   JSON.parse(fs.readFileSync(path.join(ORACLE, builder, `${name}.json`), 'utf8')).builds[build];

@@ -2,36 +2,21 @@
 // recordings of the same change actually made (__tests__/fixtures/oracle).
 import { afterAll, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { main } from '../../src/cli/main.js';
+import { removeTempProjects, runCli, tempProject } from '../helpers/cli.js';
 
 const IMAGES = path.join(import.meta.dirname, '..', 'fixtures', 'images');
 const ORACLE = path.join(import.meta.dirname, '..', 'fixtures', 'oracle');
 const BB = ['--base-image', `bb:latest=${path.join(IMAGES, 'bb-latest.json')}`, '--base-image', `bb:v2=${path.join(IMAGES, 'bb-v2.json')}`];
 
-const tmp: string[] = [];
-afterAll(() => {
-  for (const d of tmp) fs.rmSync(d, { recursive: true, force: true });
-});
+afterAll(removeTempProjects);
 
 function scenarioDir(name: string): string {
   const scenario = JSON.parse(fs.readFileSync(path.join(ORACLE, 'scenarios', `${name}.json`), 'utf8'));
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'dfsim-cli-whatif-'));
-  tmp.push(d);
-  for (const [rel, content] of Object.entries(scenario.files as Record<string, string>)) {
-    fs.mkdirSync(path.dirname(path.join(d, rel)), { recursive: true });
-    fs.writeFileSync(path.join(d, rel), content);
-  }
-  return d;
+  return tempProject(scenario.files as Record<string, string>, 'dfsim-cli-whatif-');
 }
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s), isTTY: false, env: {} });
-  return { code, out, err };
-}
+const run = runCli;
 
 const recorded = (builder: string, name: string, build: number): { steps: Array<{ instruction: string; cached: boolean }>; layers: number } =>
   JSON.parse(fs.readFileSync(path.join(ORACLE, builder, `${name}.json`), 'utf8')).builds[build];

@@ -20,7 +20,7 @@ import { normalizeContextPath, type BuildContext, type ContextEntry } from '../e
 import { hashJson, initHasher } from '../executor/hash.js';
 import type { Builder, HistoryEntry, StepResult } from '../executor/types.js';
 import type { BuildPlan } from '../instructions/stages.js';
-import { runPipeline, type PipelineOptions, type Simulation } from '../simulate.js';
+import { runPipeline, type BuildFlags, type PipelineOptions, type Simulation } from '../simulate.js';
 import { errorJson, formatBytes, plainStyle, type TextStyle } from './build-report.js';
 import { pointerText, reasonText, stageLabel } from './reason-text.js';
 
@@ -210,17 +210,9 @@ export interface CompareSideInput {
   displayName?: string;
 }
 
-export interface CompareOptions {
+export interface CompareOptions extends BuildFlags {
   before: CompareSideInput;
   after: CompareSideInput;
-  builder?: Builder;
-  target?: string;
-  platform?: string;
-  buildArgs?: Map<string, string>;
-  /** REF=PATH from --base-image. */
-  baseImages?: Map<string, string>;
-  noCache?: boolean;
-  noCacheFilter?: string[];
 }
 
 export interface Comparison {

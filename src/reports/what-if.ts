@@ -34,22 +34,14 @@ import { goMatch, hasWildcard, normalizeContextPath, type BuildContext, type Con
 import { hashJson, initHasher } from '../executor/hash.js';
 import type { Builder, BuildResult, StepResult } from '../executor/types.js';
 import type { BuildPlan } from '../instructions/stages.js';
-import type { Simulation } from '../simulate.js';
+import type { BuildFlags, Simulation } from '../simulate.js';
 import { errorJson, plainStyle, type TextStyle } from './build-report.js';
 import { changedLayers, loadBaseImages, privateStore, runSide, stepVerdicts, type SideOptions, type StepVerdict } from './compare.js';
 import { pointerText, reasonText, stageLabel } from './reason-text.js';
 
-export interface WhatIfOptions {
+export interface WhatIfOptions extends BuildFlags {
   context: string;
   dockerfile?: string;
-  builder?: Builder;
-  target?: string;
-  platform?: string;
-  buildArgs?: Map<string, string>;
-  /** REF=PATH from --base-image. */
-  baseImages?: Map<string, string>;
-  noCache?: boolean;
-  noCacheFilter?: string[];
   touch?: string[];
   edit?: string[];
   buildArgChanges?: string[];

@@ -381,17 +381,10 @@ class WordLexer {
 
     const value = this.getEnv(name);
     if (value === undefined && this.opts.skipUnsetEnv) return '${' + name + modifier + operand + '}';
-    const empty = value === undefined || (nullIsUnset && value === '');
+    const basic = basicModifier(ch, name, value, nullIsUnset, operand);
+    if (basic !== undefined) return basic;
 
     switch (ch) {
-      case '-':
-        return empty ? operand : (value ?? '');
-      case '+':
-        return empty ? '' : operand;
-      case '?':
-        if (value === undefined) throw required(name, operand || 'is not allowed to be unset');
-        if (nullIsUnset && value === '') throw required(name, operand || 'is not allowed to be empty');
-        return value;
       case '#':
       case '%': {
         // `##` / `%%`: longest match; `#` / `%`: shortest.
@@ -423,19 +416,9 @@ class WordLexer {
     }
     const value = this.getEnv(name);
     if (value === undefined && this.opts.skipUnsetEnv) return '${' + name + (nullIsUnset ? ':' : '') + op + operand + '}';
-    const empty = value === undefined || (nullIsUnset && value === '');
-    switch (op) {
-      case '-':
-        return empty ? operand : (value ?? '');
-      case '+':
-        return empty ? '' : operand;
-      case '?':
-        if (value === undefined) throw required(name, operand || 'is not allowed to be unset');
-        if (nullIsUnset && value === '') throw required(name, operand || 'is not allowed to be empty');
-        return value;
-      default:
-        throw unsupported(op);
-    }
+    const basic = basicModifier(op, name, value, nullIsUnset, operand);
+    if (basic === undefined) throw unsupported(op);
+    return basic;
   }
 
   /** `${name/pattern/replacement}` (first match) and `${name//pattern/replacement}` (all). */
@@ -683,4 +666,21 @@ function goQuote(s: string): string {
     else out += ch;
   }
   return out + '"';
+}
+
+/** `-`, `+` and `?`, the modifiers both dialects share; undefined for any other. */
+function basicModifier(op: string, name: string, value: string | undefined, nullIsUnset: boolean, operand: string): string | undefined {
+  const empty = value === undefined || (nullIsUnset && value === '');
+  switch (op) {
+    case '-':
+      return empty ? operand : (value ?? '');
+    case '+':
+      return empty ? '' : operand;
+    case '?':
+      if (value === undefined) throw required(name, operand || 'is not allowed to be unset');
+      if (nullIsUnset && value === '') throw required(name, operand || 'is not allowed to be empty');
+      return value;
+    default:
+      return undefined;
+  }
 }
