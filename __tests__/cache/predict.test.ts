@@ -126,7 +126,7 @@ describe('explanations on a two-stage project (BuildKit)', () => {
       ['FROM bb:latest AS builder', false, 'cold', 'not built before'],
       ['COPY gen.txt /gen.txt', false, 'cold', 'not built before'],
       ['RUN mkdir /out && cat /gen.txt > /out/gen', false, 'cold', 'not built before'],
-      ['FROM bb:latest', false, 'cold', 'not built before'],
+      ['FROM bb:latest', null, null, null] /* merged with the builder stage's identical FROM */,
       ['ARG VERSION=1', null, null, null],
       ['ENV MODE=dev', null, null, null],
       ['WORKDIR /app', false, 'cold', 'not built before'],
@@ -136,16 +136,16 @@ describe('explanations on a two-stage project (BuildKit)', () => {
       ['COPY --from=builder /out /out', false, 'cold', 'not built before'],
       ['RUN ls', false, 'cold', 'not built before'],
     ]);
-    expect(sim.prediction).toMatchObject({ reused: 0, rebuilt: 10, firstMiss: 0 });
-    expect(summaryLine(sim)).toBe('cache: 0/10 steps reused, 10 rebuilt (first miss: FROM bb:latest AS builder at line 1: not built before)');
+    expect(sim.prediction).toMatchObject({ reused: 0, rebuilt: 9, firstMiss: 0 });
+    expect(summaryLine(sim)).toBe('cache: 0/9 steps reused, 9 rebuilt (first miss: FROM bb:latest AS builder at line 1: not built before)');
   });
 
   it('no change: everything is reused', async () => {
     const p = project();
     await p.build();
     const sim = await p.build({ record: false });
-    expect(sim.prediction).toMatchObject({ reused: 10, rebuilt: 0, firstMiss: null });
-    expect(summaryLine(sim)).toBe('cache: 10/10 steps reused, 0 rebuilt');
+    expect(sim.prediction).toMatchObject({ reused: 9, rebuilt: 0, firstMiss: null });
+    expect(summaryLine(sim)).toBe('cache: 9/9 steps reused, 0 rebuilt');
   });
 
   it('a copied file edited: that COPY misses with the file named, later steps follow it', async () => {
@@ -157,7 +157,7 @@ describe('explanations on a two-stage project (BuildKit)', () => {
       hit('FROM bb:latest AS builder'),
       hit('COPY gen.txt /gen.txt'),
       hit('RUN mkdir /out && cat /gen.txt > /out/gen'),
-      hit('FROM bb:latest'),
+      none('FROM bb:latest'),
       none('ARG VERSION=1'),
       none('ENV MODE=dev'),
       hit('WORKDIR /app'),
@@ -168,7 +168,7 @@ describe('explanations on a two-stage project (BuildKit)', () => {
       knockOn('RUN ls', 'COPY src/ ./src/'),
     ]);
     expect(reasonText(sim.prediction.steps[8]!.reason!)).toBe('follows the miss at stage-1 step 5 `COPY src/ ./src/` (line 9)');
-    expect(summaryLine(sim)).toBe('cache: 5/10 steps reused, 5 rebuilt (first miss: COPY src/ ./src/ at line 9: src/util.ts changed)');
+    expect(summaryLine(sim)).toBe('cache: 4/9 steps reused, 5 rebuilt (first miss: COPY src/ ./src/ at line 9: src/util.ts changed)');
   });
 
   it('a new file under a copied directory: "new file src/new.ts"', async () => {
@@ -227,7 +227,7 @@ describe('explanations on a two-stage project (BuildKit)', () => {
     expect(verdictOf(sim, 'COPY --from=builder /out /out')).toEqual(knockOn('COPY --from=builder /out /out', 'RUN echo $VERSION > /v'));
     // An ARG with a value is in the env of every later RUN (rule 6), so RUN ls has that change of its own too.
     expect(verdictOf(sim, 'RUN ls')).toEqual(knockOn('RUN ls', 'RUN echo $VERSION > /v', [{ part: 'env', name: 'VERSION', old: '1', new: '2', arg: true }]));
-    expect(summaryLine(sim)).toBe('cache: 7/10 steps reused, 3 rebuilt (first miss: RUN echo $VERSION > /v at line 11: ARG VERSION 1→2)');
+    expect(summaryLine(sim)).toBe('cache: 6/9 steps reused, 3 rebuilt (first miss: RUN echo $VERSION > /v at line 11: ARG VERSION 1→2)');
   });
 
   it('--build-arg equal to the default changes nothing', async () => {
@@ -292,7 +292,7 @@ describe('explanations on a two-stage project (BuildKit)', () => {
     });
     expect(verdictOf(sim, 'RUN ls')).toEqual(knockOn('RUN ls', 'COPY --from=builder /out /out'));
     // The first miss in build order is the root cause in the builder stage.
-    expect(summaryLine(sim)).toBe('cache: 6/10 steps reused, 4 rebuilt (first miss: COPY gen.txt /gen.txt at line 2: gen.txt changed)');
+    expect(summaryLine(sim)).toBe('cache: 5/9 steps reused, 4 rebuilt (first miss: COPY gen.txt /gen.txt at line 2: gen.txt changed)');
   });
 
   it('a knock-on miss still lists its own changes, and follows the first root cause', async () => {
@@ -314,7 +314,7 @@ describe('explanations on a two-stage project (BuildKit)', () => {
       ['FROM', true, null, null],
       ['COPY', false, 'no-cache', '--no-cache'],
       ['RUN', false, 'no-cache', '--no-cache'],
-      ['FROM', true, null, null],
+      ['FROM', null, null, null], // merged with the first stage's identical FROM
       ['ARG', null, null, null],
       ['ENV', null, null, null],
       ['WORKDIR', true, null, null],
@@ -343,7 +343,7 @@ describe('explanations on a two-stage project (BuildKit)', () => {
     expect((await p.build()).prediction.rebuilt).toBe(5);
     p.write('src/util.ts', original);
     const third = await p.build({ record: false });
-    expect(third.prediction).toMatchObject({ reused: 10, rebuilt: 0, firstMiss: null });
+    expect(third.prediction).toMatchObject({ reused: 9, rebuilt: 0, firstMiss: null });
   });
 
   it('the explanation compares with the previous build, not the oldest', async () => {
@@ -616,7 +616,7 @@ describe('dfsim build --json', () => {
     const res = await run(['plan', p.ctx, '--cache-dir', p.cache, '--base-image', `bb:latest=${BASE_IMAGES.get('bb:latest')}`, '--no-files']);
     expect(res.code).toBe(0);
     const lines = res.out.trimEnd().split('\n');
-    expect(lines.at(-1)).toBe('cache: 5/10 steps reused, 5 rebuilt (first miss: COPY src/ ./src/ at line 9: src/util.ts changed)');
+    expect(lines.at(-1)).toBe('cache: 4/9 steps reused, 5 rebuilt (first miss: COPY src/ ./src/ at line 9: src/util.ts changed)');
     expect(lines.filter((l) => /^MISS +\[stage-1 [^\]]+\] COPY src\/ \.\/src\/  \(src\/util\.ts changed\)$/.test(l))).toHaveLength(1);
     expect(lines.filter((l) => /^CACHED \[builder [^\]]+\] COPY gen\.txt \/gen\.txt$/.test(l))).toHaveLength(1);
     expect(lines.filter((l) => l.includes('RUN ls') && l.includes('follows the miss at stage-1 step 5 `COPY src/ ./src/` (line 9)'))).toHaveLength(1);

@@ -82,7 +82,7 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
       (opts.noCache || (step.stage.name !== null && filter.has(step.stage.name.toLowerCase()))) &&
       (result.builder === 'classic' ? step.kind !== 'FROM' : ['RUN', 'COPY', 'ADD'].includes(step.kind));
     const parentIndex = key.parent ? byDigest.get(key.parent) : undefined;
-    byDigest.set(key.digest, i);
+    if (!byDigest.has(key.digest)) byDigest.set(key.digest, i);
 
     // --no-cache first: the classic builder does no lookups at all then (every step is its own reason).
     if (bypass) {
@@ -101,7 +101,10 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
       out.push({ cached: false, reason });
       return;
     }
-    if (store.has(key.digest)) {
+    // An identical step earlier in this build: the classic builder finds the image it just committed
+    // (recorded: cache-identical-stages-dedup). BuildKit merges such steps instead (vertex false).
+    const builtEarlier = step.kind !== 'FROM' && byDigest.has(key.digest) && byDigest.get(key.digest)! < i;
+    if (store.has(key.digest) || builtEarlier) {
       out.push({ cached: true, reason: null });
       return;
     }
@@ -122,7 +125,8 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
       rootOf.set(i, i);
       reason = { cause: 'inputs', changes, follows: null };
     }
-    if (result.builder === 'classic') classicBust = i;
+    // A classic FROM is never "Using cache" but never busts the steps after it either.
+    if (result.builder === 'classic' && step.kind !== 'FROM') classicBust = i;
     out.push({ cached: false, reason });
   });
 

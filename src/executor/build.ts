@@ -27,6 +27,14 @@ export async function executeBuild(opts: ExecuteOptions): Promise<BuildResult> {
   await initRunSimulator();
   const { parsed, plan, builder } = opts;
   const built = new Map<number, StageState>();
+  const seenVertices = new Set<string>();
+  // BuildKit merges identical vertices of one build (two stages FROM the same image, the same RUN
+  // on the same parent): it runs and prints such a step once (recorded: cache-identical-stages-dedup).
+  const mergeIdentical = (step: StepResult): void => {
+    if (builder !== 'buildkit' || !step.vertex || !step.key) return;
+    if (seenVertices.has(step.key.digest)) step.vertex = false;
+    else seenVertices.add(step.key.digest);
+  };
   const steps: StepResult[] = [];
   const globalDeclared = new Set([...plan.globalArgs.keys()]);
   const imageStages = new Map<string, StageState>();
@@ -73,6 +81,7 @@ export async function executeBuild(opts: ExecuteOptions): Promise<BuildResult> {
     const ref = { index: planned.stage.index, name: planned.stage.name };
     const { state, fromStep } = startStage(planned, built, opts);
     steps.push(fromStep);
+    mergeIdentical(fromStep);
     const triggers = onbuildTriggers(state, parsed);
     state.config.OnBuild = [];
     const all: Array<{ instruction: Instruction; trigger: boolean }> = [
@@ -99,6 +108,7 @@ export async function executeBuild(opts: ExecuteOptions): Promise<BuildResult> {
       }
       const layer = state.fs.endStep();
       finishStep(step, out, layer, state, builder);
+      mergeIdentical(step);
       // The classic builder runs a base's ONBUILD triggers inside its FROM step, not as steps of their own.
       if (builder === 'classic' && trigger) step.vertex = false;
     }
