@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DfsimError, error, warning, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { hashJson } from '../executor/hash.js';
+import { hashJson, hashJsonOnce } from '../executor/hash.js';
 import type { FileManifest, KeyParts } from '../executor/types.js';
 
 /**
@@ -91,7 +91,7 @@ export class CacheStore {
       for (const { stepId, record, manifests } of entries) {
         const manifestRefs: Record<string, string> = {};
         for (const [name, m] of Object.entries(manifests ?? {})) {
-          const d = hashJson(m);
+          const d = hashJsonOnce(m);
           manifestRefs[name] = d;
           const mf = this.file('manifests', d);
           if (!fs.existsSync(mf) || this.manifest(d) === undefined) writeAtomic(mf, JSON.stringify(m));

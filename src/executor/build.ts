@@ -6,7 +6,6 @@ import { unknownImage, type BaseImage } from './base-image.js';
 import type { BuildContext } from './context/index.js';
 import { canonicalJson, hashJson } from './hash.js';
 import { executors } from './instructions/index.js';
-import { initRunSimulator } from './run/index.js';
 import { StageFs } from './stage-fs.js';
 import { DEFAULT_PATH, DEFAULT_SHELL, EnvList, parseEnvArray, type StageState } from './state.js';
 import type { InstructionExecutor, StepContext, StepOutput } from './step.js';
@@ -24,7 +23,6 @@ export interface ExecuteOptions {
 
 /** Runs the plan's stages in order through the instruction executors, one layer record per instruction. */
 export async function executeBuild(opts: ExecuteOptions): Promise<BuildResult> {
-  await initRunSimulator();
   const { parsed, plan, builder } = opts;
   const built = new Map<number, StageState>();
   const seenVertices = new Set<string>();

@@ -38,6 +38,18 @@ export function hashJson(value: unknown): string {
   return hash64(canonicalJson(value));
 }
 
+const objectDigests = new WeakMap<object, string>();
+
+/** hashJson of an object that is not changed afterwards, computed once (a 30,000-file manifest is hashed by COPY and again by the store). */
+export function hashJsonOnce(value: object): string {
+  let d = objectDigests.get(value);
+  if (d === undefined) {
+    d = hashJson(value);
+    objectDigests.set(value, d);
+  }
+  return d;
+}
+
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (v && typeof v === 'object' && !Array.isArray(v)) {

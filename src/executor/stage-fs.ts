@@ -68,6 +68,8 @@ export class StageFs implements ShellFs {
   private readonly modes = new Map<number, number>();
   private journal: Map<string, Snapshot | null> | null = null;
   private readonly touched = new Set<string>();
+  /** The state addExternalFile left a path in, so endStep need not look it up again. */
+  private readonly knownAfter = new Map<string, Snapshot>();
 
   constructor() {
     this.setMode('/', 0o755);
@@ -79,6 +81,7 @@ export class StageFs implements ShellFs {
   beginStep(): void {
     this.journal = new Map();
     this.touched.clear();
+    this.knownAfter.clear();
   }
 
   /** Ends the step and returns what it changed, sorted by path. */
@@ -88,7 +91,7 @@ export class StageFs implements ShellFs {
     const changes: LayerChange[] = [];
     let size = 0;
     for (const [path, before] of journal) {
-      const now = this.snapshot(path);
+      const now = this.knownAfter.get(path) ?? this.snapshot(path);
       let change: ChangeKind | null = null;
       if (!before && now) change = 'added';
       else if (before && !now) change = 'removed';
@@ -103,10 +106,13 @@ export class StageFs implements ShellFs {
     }
     changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     this.touched.clear();
+    this.knownAfter.clear();
     return { changes, size };
   }
 
   private note(path: string): void {
+    // Any operation on a path makes what addExternalFile knew about it stale.
+    this.knownAfter.delete(path);
     if (!this.journal || this.journal.has(path)) return;
     this.journal.set(path, this.snapshot(path));
   }
@@ -297,6 +303,7 @@ export class StageFs implements ShellFs {
     const ino = this.ino(path);
     this.modes.set(ino, opts.mode & 0o7777);
     this.external.set(ino, content);
+    if (this.journal) this.knownAfter.set(path, { info: { type: 'file', mode: opts.mode & 0o7777, uid: opts.uid, gid: opts.gid, size: content.size }, digest: content.digest });
   }
 
   /** Marks a file's content as unknown (an opaque command may have rewritten it). */

@@ -6,7 +6,7 @@ import {
   type CopyOptions,
 } from '../copy-core.js';
 import { didYouMean } from '../../diagnostics/suggest.js';
-import { hashJson } from '../hash.js';
+import { hashJson, hashJsonOnce } from '../hash.js';
 import { IgnoreMatcher } from '../context/index.js';
 import type { StageFs } from '../stage-fs.js';
 import type { StageState } from '../state.js';
@@ -102,7 +102,7 @@ export function copyLike(
       }
       const manifest = contextManifest(source.path, ctx.context.entries(), own.exclude);
       manifests[source.path === '' ? '.' : source.path] = manifest;
-      content[source.path === '' ? '.' : source.path] = hashJson(manifest);
+      content[source.path === '' ? '.' : source.path] = hashJsonOnce(manifest);
       count++;
     }
   }

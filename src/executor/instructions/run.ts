@@ -1,5 +1,5 @@
 import type { RunInstruction } from '../../instructions/types.js';
-import { simulateExec, simulateShell, type RunOutcome } from '../run/index.js';
+import { initRunSimulator, simulateExec, simulateShell, type RunOutcome } from '../run/index.js';
 import { resolveUser, type StageState } from '../state.js';
 import { expandWord, stepError, type StepContext, type StepOutput } from '../step.js';
 
@@ -8,7 +8,8 @@ import { expandWord, stepError, type StepContext, type StepOutput } from '../ste
  * (ENV and every ARG with a value), USER, WORKDIR, network, security and mounts (buildkit-cache-semantics
  * rule 4). Effects are simulated; a failure is predicted only where the filesystem is fully known.
  */
-export function applyRun(state: StageState, instruction: RunInstruction, ctx: StepContext): StepOutput {
+export async function applyRun(state: StageState, instruction: RunInstruction, ctx: StepContext): Promise<StepOutput> {
+  await initRunSimulator(); // loads the shell grammar once, only for builds that have a RUN
   if (ctx.builder === 'classic' && (instruction.mounts.length || instruction.network !== null || instruction.security !== null)) {
     const flag = instruction.mounts.length ? '--mount' : instruction.network !== null ? '--network' : '--security';
     throw stepError(ctx, instruction, 'DF3303', `the RUN ${flag} option requires BuildKit; the classic builder rejects it`, 'Build with BuildKit (the default of docker build), or drop the option.');
