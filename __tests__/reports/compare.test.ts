@@ -7,14 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { compareBuilds, compareJson, compareText, historyDiff, type Comparison } from '../../src/reports/compare.js';
 import { applyEdits, layOut, type Scenario } from '../helpers/scenario.js';
+import { BASE_IMAGES } from '../helpers/replay.js';
 
 const ORACLE = path.join(import.meta.dirname, '..', 'fixtures', 'oracle');
-const IMAGES = path.join(import.meta.dirname, '..', 'fixtures', 'images');
-const BASE_IMAGES = new Map([
-  ['bb:latest', path.join(IMAGES, 'bb-latest.json')],
-  ['bb:v1', path.join(IMAGES, 'bb-latest.json')],
-  ['bb:v2', path.join(IMAGES, 'bb-v2.json')],
-]);
 
 interface RealBuild { ok: boolean; steps: Array<{ instruction: string; cached: boolean }>; layers?: number; history?: string[] }
 

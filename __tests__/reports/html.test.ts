@@ -13,16 +13,11 @@ import { compareBuilds } from '../../src/reports/compare.js';
 import { esc, renderBuildHtml, renderCompareHtml } from '../../src/reports/html.js';
 import { simulate, type Simulation } from '../../src/simulate.js';
 import { applyEdits, layOut, type Scenario } from '../helpers/scenario.js';
+import { BASE_IMAGES } from '../helpers/replay.js';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 const SAMPLES = path.join(ROOT, 'samples');
 const ORACLE = path.join(import.meta.dirname, '..', 'fixtures', 'oracle');
-const IMAGES = path.join(import.meta.dirname, '..', 'fixtures', 'images');
-const BASE_IMAGES = new Map([
-  ['bb:latest', path.join(IMAGES, 'bb-latest.json')],
-  ['bb:v1', path.join(IMAGES, 'bb-latest.json')],
-  ['bb:v2', path.join(IMAGES, 'bb-v2.json')],
-]);
 const CHROMIUM = '/usr/bin/chromium';
 // Screenshots stay after the run so that a person (or CI, as artifacts) can look at the pages.
 const SHOTS = path.join(os.tmpdir(), 'dfsim-html-screenshots');

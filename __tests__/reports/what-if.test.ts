@@ -10,14 +10,9 @@ import { loadContext } from '../../src/executor/context/index.js';
 import { initHasher } from '../../src/executor/hash.js';
 import { editedContext, matchContextFiles, stageImpacts, whatIf, whatIfJson, whatIfText, type WhatIf, type WhatIfOptions } from '../../src/reports/what-if.js';
 import { layOut, type Scenario } from '../helpers/scenario.js';
+import { BASE_IMAGES } from '../helpers/replay.js';
 
 const ORACLE = path.join(import.meta.dirname, '..', 'fixtures', 'oracle');
-const IMAGES = path.join(import.meta.dirname, '..', 'fixtures', 'images');
-const BASE_IMAGES = new Map([
-  ['bb:latest', path.join(IMAGES, 'bb-latest.json')],
-  ['bb:v1', path.join(IMAGES, 'bb-latest.json')],
-  ['bb:v2', path.join(IMAGES, 'bb-v2.json')],
-]);
 
 interface RealBuild { ok: boolean; steps: Array<{ instruction: string; cached: boolean }>; layers?: number }
 
