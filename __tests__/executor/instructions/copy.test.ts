@@ -106,4 +106,12 @@ describe('ADD', () => {
     expect(step.opaque?.notUnderstood).toEqual(['remote source https://example.com/tool.tgz']);
     expect(step.layer!.changes.map((c) => c.path)).toEqual(['/opt', '/opt/tool.tgz']);
   });
+
+  it('a COPY heredoc is expanded like a shell heredoc: variables replaced, quotes kept; a quoted delimiter keeps $', async () => {
+    const sim = await run('FROM bb:latest\nENV NAME=world\nCOPY <<EOF /hello.txt\n"hi" $NAME\nEOF\nCOPY <<\'EOF\' /raw.txt\n$NAME\nEOF\n', {});
+    const [expanded, raw] = sim.result.steps.filter((s) => s.kind === 'COPY');
+    expect(expanded!.layer!.changes).toEqual([{ path: '/hello.txt', change: 'added', type: 'file', size: '"hi" world\n'.length, mode: 0o644 }]);
+    expect(raw!.layer!.changes[0]!.size).toBe('$NAME\n'.length);
+  });
 });
+

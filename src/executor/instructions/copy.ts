@@ -68,7 +68,8 @@ export function copyLike(
   for (const spec of specs) {
     const heredoc = instruction.heredocs.find((h) => spec === `<<${h.name}` || spec === `<<-${h.name}`);
     if (heredoc) {
-      const body = heredoc.expand ? processWord(heredoc.content, (n) => state.env.get(n), { escapeToken: ctx.escapeToken }) : heredoc.content;
+      // Expanded like a shell heredoc: variables replaced, quotes and backslashes kept as written.
+      const body = heredoc.expand ? processWord(heredoc.content, (n) => state.env.get(n), { escapeToken: ctx.escapeToken, rawQuotes: true, rawEscapes: true }) : heredoc.content;
       const target = destFor(heredoc.name);
       ensureParents(fs, target);
       fs.writeFile(target, body, { mode: own.mode ?? 0o644, uid: own.uid, gid: own.gid });
