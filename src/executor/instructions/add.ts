@@ -31,7 +31,8 @@ export function applyAdd(state: StageState, instruction: AddInstruction, ctx: St
       }
       return hashJson({ remote: spec, checksum: instruction.checksum });
     },
-    unpack(contextPath, dest, opts) {
+    // Unpacked files keep the owners and modes the archive gives them.
+    unpack(contextPath, dest) {
       const bytes = ctx.context.readFile(contextPath);
       if (!looksLikeTar(bytes)) return false;
       let entries;
@@ -62,7 +63,6 @@ export function applyAdd(state: StageState, instruction: AddInstruction, ctx: St
           else if (e.type === 'file') fs.writeFile(target, e.data, { mode: e.mode, uid: e.uid, gid: e.gid });
         }
       }
-      void opts; // archives keep their own owners and modes; --chown does not apply to unpacked files
       return true;
     },
   });

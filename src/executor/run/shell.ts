@@ -573,7 +573,6 @@ export class Shell {
         this.opaque(`${kw} ${c.text}`);
       }
     }
-    void io;
     return this.setStatus(0);
   }
 
@@ -821,7 +820,6 @@ export class Shell {
     else collect(node);
     redirects.push(...extra);
 
-    const subStatusBefore = this.status;
     this.lastSubstitutionStatus = undefined;
     const argv: string[] = [];
     let unknownArgs = false;
@@ -831,16 +829,11 @@ export class Shell {
       else argv.push(...f);
     }
     const temp = new Map<string, string>();
-    let unknownAssign = false;
     for (const a of assigns) {
+      // An assignment whose value is unknown was reported as opaque by assignment().
       const r = this.assignment(a);
-      if (!r) {
-        unknownAssign = true;
-        continue;
-      }
-      temp.set(r.name, r.value);
+      if (r) temp.set(r.name, r.value);
     }
-    void subStatusBefore;
 
     if (argv.length === 0 && !unknownArgs) {
       for (const [k, v] of temp) this.setVar(k, v);
@@ -864,7 +857,6 @@ export class Shell {
       this.unknownOutput(cmdIo);
       return this.setStatus(0);
     }
-    void unknownAssign;
     const env = this.env();
     for (const [k, v] of temp) env.set(k, v);
     return this.execArgv(argv, cmdIo, env, node.text, temp);
@@ -965,7 +957,6 @@ export class Shell {
     }
     this.taint(describeOpaque(argv));
     this.unknownOutput(io);
-    void name;
     return 0;
   }
 
