@@ -299,7 +299,7 @@ export class StageFs implements ShellFs {
   addExternalFile(path: string, content: ExternalContent, opts: { mode: number; uid: number; gid: number }): void {
     if (this.journal && !this.journal.has(path)) this.journal.set(path, null);
     this.vol.writeFileSync(path, '', { flag: 'wx' });
-    this.vol.lchownSync(path, opts.uid, opts.gid);
+    if (opts.uid !== 0 || opts.gid !== 0) this.vol.lchownSync(path, opts.uid, opts.gid); // new nodes are root's
     const ino = this.ino(path);
     this.modes.set(ino, opts.mode & 0o7777);
     this.external.set(ino, content);
@@ -448,6 +448,9 @@ export class StageFs implements ShellFs {
   }
 
   private ino(path: string): number {
+    // The path walk gives the inode without building a Stats object (a hot path on big COPYs).
+    const found = this.core.walk(path, false, false, false);
+    if (found.ok && found.value) return found.value.getNode().ino;
     return Number(this.vol.lstatSync(path).ino);
   }
 
