@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import type { AddInstruction, CopyInstruction } from '../instructions/types.js';
 import { goMatch, hasWildcard, type ContextEntry } from './context/index.js';
-import type { StageFs } from './stage-fs.js';
+import type { ExternalContent, StageFs } from './stage-fs.js';
 import { resolveUser, resolveWorkdir, type StageState } from './state.js';
 import { expandWord, stepError, type StepContext } from './step.js';
 import type { FileManifest } from './types.js';
@@ -124,10 +124,10 @@ function followContextLink(path: string, ctx: StepContext): string | undefined {
     if (entry.type !== 'symlink') return current;
     const target = entry.linkTarget ?? '';
     const joined = target.startsWith('/') ? target : posix.join(posix.dirname(`/${current}`), target);
-    const normal = posix.normalize(joined);
-    if (!normal.startsWith('/') || posix.normalize(`/${current}/${target}`).startsWith('/..')) return undefined;
+    // A relative target that climbs above the context root leaves the context; an absolute one is
+    // looked up inside it (BuildKit resolves links within the context root).
     if (!target.startsWith('/') && posix.normalize(posix.join(posix.dirname(current), target)).startsWith('..')) return undefined;
-    current = normal.slice(1);
+    current = posix.normalize(joined).slice(1);
   }
   return undefined;
 }
@@ -162,8 +162,7 @@ export function copyFromContext(entry: ContextEntry, dest: string, opts: CopyOpt
       const target = posix.join(realDir, name);
       if (child.type === 'file' && !fs.lstat(target)) {
         // Fast path: a new file in a real directory needs no resolution and no replacement.
-        const childPath = child.path;
-        fs.addExternalFile(target, { size: child.size, digest: child.digest, load: () => ctx.context.readFile(childPath) }, { mode: opts.mode ?? child.mode, uid, gid });
+        fs.addExternalFile(target, contextContent(child, ctx), { mode: opts.mode ?? child.mode, uid, gid });
       } else {
         copyFromContext(child, target, opts, ctx, fs, childRel);
       }
@@ -174,9 +173,13 @@ export function copyFromContext(entry: ContextEntry, dest: string, opts: CopyOpt
     fs.lchown(dest, uid, gid);
   } else if (entry.type === 'file') {
     replace(fs, dest, true);
-    const path = entry.path;
-    fs.writeExternalFile(dest, { size: entry.size, digest: entry.digest, load: () => ctx.context.readFile(path) }, { mode: opts.mode ?? entry.mode, uid, gid });
+    fs.writeExternalFile(dest, contextContent(entry, ctx), { mode: opts.mode ?? entry.mode, uid, gid });
   }
+}
+
+/** A context file as stage content: size and digest now, bytes read from the context only if a RUN needs them. */
+function contextContent(entry: ContextEntry, ctx: StepContext): ExternalContent {
+  return { size: entry.size, digest: entry.digest, load: () => ctx.context.readFile(entry.path) };
 }
 
 /** Copies a path from another stage's filesystem (COPY --from), keeping links and modes. */

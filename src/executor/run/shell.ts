@@ -447,18 +447,26 @@ export class Shell {
     this.setStatus(0);
     for (const value of values) {
       this.setVar(variable, value);
-      try {
-        this.run(body, io);
-      } catch (e) {
-        if (!(e instanceof LoopSignal)) throw e;
-        if (e.levels > 1) {
-          e.levels--;
-          throw e;
-        }
-        if (e.kind === 'break') break;
-      }
+      if (this.loopBody(body, io) === 'break') break;
     }
     return this.status;
+  }
+
+  /**
+   * Runs a loop body once: its status, or 'break'/'continue' when it raised one for this loop
+   * (a break or continue for an outer loop is passed on with one level less).
+   */
+  private loopBody(body: Node, io: Io): number | 'break' | 'continue' {
+    try {
+      return this.run(body, io);
+    } catch (e) {
+      if (!(e instanceof LoopSignal)) throw e;
+      if (e.levels > 1) {
+        e.levels--;
+        throw e;
+      }
+      return e.kind;
+    }
   }
 
   private runWhile(node: Node, io: Io): number {
@@ -474,16 +482,9 @@ export class Shell {
       this.step();
       const c = this.runCondition(cond, io);
       if (until ? c === 0 : c !== 0) break;
-      try {
-        bodyStatus = this.run(body, io);
-      } catch (e) {
-        if (!(e instanceof LoopSignal)) throw e;
-        if (e.levels > 1) {
-          e.levels--;
-          throw e;
-        }
-        if (e.kind === 'break') break;
-      }
+      const outcome = this.loopBody(body, io);
+      if (outcome === 'break') break;
+      if (outcome !== 'continue') bodyStatus = outcome;
     }
     return this.setStatus(bodyStatus);
   }
