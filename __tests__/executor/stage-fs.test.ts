@@ -134,4 +134,55 @@ describe('StageFs', () => {
     fs.symlink('/home/app/secret', '/s');
     expect(fs.lstat('/s')?.mode).toBe(0o777);
   });
+
+  it('shares content, mode and owner between hard links, in clones too', () => {
+    const fs = fsWith();
+    fs.link('/etc/passwd', '/etc/passwd-');
+    fs.writeFile('/etc/passwd-', 'app:x:1000:1000::/home/app:/bin/sh\n', { append: true });
+    fs.chmod('/etc/passwd', 0o600);
+    expect(fs.readFile('/etc/passwd')?.toString()).toContain('app:x:1000');
+    expect(fs.lstat('/etc/passwd-')?.mode).toBe(0o600);
+    const child = fs.clone();
+    child.writeFile('/etc/passwd', 'x\n');
+    expect(child.readFile('/etc/passwd-')?.toString()).toBe('x\n');
+    expect(fs.readFile('/etc/passwd-')?.toString()).toContain('root:x:0');
+    // Removing one name leaves the other.
+    fs.remove('/etc/passwd');
+    expect(fs.readFile('/etc/passwd-')?.toString()).toContain('root:x:0');
+  });
+
+  it('refuses a hard link to a directory, as link(2) does', () => {
+    const fs = fsWith();
+    expect(() => fs.link('/etc', '/etc2')).toThrow(expect.objectContaining({ code: 'EPERM' }));
+    expect(fs.lstat('/etc2')).toBeUndefined();
+  });
+
+  it('renames as rename(2) does: a file replaces a file, a directory only an empty directory', () => {
+    const fs = fsWith();
+    fs.writeFile('/etc/hosts', 'h');
+    fs.mkdir('/a/b', { parents: true });
+    fs.mkdir('/empty');
+    fs.beginStep();
+    fs.rename('/etc/hosts', '/etc/passwd');
+    expect(fs.readFile('/etc/passwd')?.toString()).toBe('h');
+    expect(fs.endStep().changes.map((c) => `${c.change} ${c.path}`)).toEqual(['removed /etc/hosts', 'modified /etc/passwd']);
+    expect(() => fs.rename('/etc/passwd', '/a')).toThrow(expect.objectContaining({ code: 'EISDIR' }));
+    expect(() => fs.rename('/etc', '/a')).toThrow(expect.objectContaining({ code: 'ENOTEMPTY' }));
+    expect(() => fs.rename('/a', '/etc/passwd')).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
+    expect(() => fs.rename('/a', '/a/b/c')).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    fs.rename('/a', '/empty');
+    expect(fs.readdir('/')).toEqual(['empty', 'etc']);
+    expect(fs.readdir('/empty')).toEqual(['b']);
+  });
+
+  it('creates the file a dangling symlink points to when written through it, as open(2) with O_CREAT does', () => {
+    const fs = fsWith();
+    fs.symlink('/etc/motd', '/motd');
+    fs.writeFile('/motd', 'hi');
+    expect(fs.lstat('/motd')?.type).toBe('symlink');
+    expect(fs.readFile('/etc/motd')?.toString()).toBe('hi');
+    fs.symlink('/loop2', '/loop1');
+    fs.symlink('/loop1', '/loop2');
+    expect(() => fs.writeFile('/loop1', 'x')).toThrow(expect.objectContaining({ code: 'ELOOP' }));
+  });
 });

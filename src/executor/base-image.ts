@@ -170,40 +170,31 @@ class LoadedImage implements BaseImage {
   }
 
   populate(fs: StageFs): void {
-    // memfs enforces permission bits with no root bypass, so directories are created open and
-    // get their real modes afterwards, deepest first (a 0700 directory owned by another uid
-    // would otherwise refuse its own children).
-    const dirModes: Array<[string, number]> = [];
     for (const f of this.files) {
       try {
-        placeFile(fs, f, dirModes);
+        placeFile(fs, f);
       } catch (e) {
         // A path the merged view cannot hold (e.g. under a symlink that loops) is left out, as
         // the real applier would fail on it too; the rest of the image stays usable.
         if (!(e instanceof FsError)) throw e;
       }
     }
-    for (let i = dirModes.length - 1; i >= 0; i--) {
-      const [path, mode] = dirModes[i]!;
-      if (fs.lstat(path)?.type === 'dir') fs.chmod(path, mode);
-    }
   }
 }
 
-function placeFile(fs: StageFs, f: ImageFile, dirModes: Array<[string, number]>): void {
+function placeFile(fs: StageFs, f: ImageFile): void {
   const parent = posix.dirname(f.path);
   if (!fs.lstat(parent)) fs.mkdir(parent, { parents: true, mode: 0o755 });
   const opts = { mode: f.mode, uid: f.uid, gid: f.gid };
   const existing = fs.lstat(f.path);
   if (f.type === 'dir') {
     if (existing?.type === 'dir') {
-      fs.chmod(f.path, 0o777);
+      fs.chmod(f.path, f.mode);
       fs.chown(f.path, f.uid, f.gid);
     } else {
       if (existing) fs.remove(f.path, { recursive: true });
-      fs.mkdir(f.path, { ...opts, mode: 0o777 });
+      fs.mkdir(f.path, opts);
     }
-    dirModes.push([f.path, f.mode]);
     return;
   }
   if (existing) fs.remove(f.path, { recursive: true });

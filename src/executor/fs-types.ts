@@ -1,5 +1,5 @@
 /**
- * The filesystem contract between the executor's stage filesystem (src/executor/stage-fs.ts, over memfs)
+ * The filesystem contract between the executor's stage filesystem (src/executor/stage-fs.ts, an in-memory inode tree)
  * and the code that simulates instructions on it (COPY/ADD, WORKDIR, the RUN shell interpreter).
  * Paths are absolute POSIX paths inside the image root, already normalised (no '.', '..', '//').
  */
@@ -15,7 +15,7 @@ export interface FsNodeInfo {
   linkTarget?: string;
 }
 
-export type FsErrorCode = 'ENOENT' | 'EEXIST' | 'ENOTDIR' | 'EISDIR' | 'ENOTEMPTY' | 'ELOOP' | 'EINVAL';
+export type FsErrorCode = 'ENOENT' | 'EEXIST' | 'ENOTDIR' | 'EISDIR' | 'ENOTEMPTY' | 'ELOOP' | 'EINVAL' | 'EPERM';
 
 /** A failed filesystem operation, with the errno-style code a real tool would report. */
 export class FsError extends Error {

@@ -836,7 +836,12 @@ const ln: CommandImpl = (sh, argv, io) => {
       status = Math.max(status, sh.missing(io, 'ln', `ln: ${target}: No such file or directory`));
       continue;
     }
-    sh.fs.link(tp, lp);
+    try {
+      sh.fs.link(tp, lp);
+    } catch (e) {
+      sh.err(io, `ln: ${link}: ${errCode(e)}`);
+      status = 1;
+    }
   }
   return status;
 };

@@ -38,6 +38,8 @@ export function strerror(code: FsErrorCode | 'EACCES'): string {
       return 'Directory not empty';
     case 'ELOOP':
       return 'Too many levels of symbolic links';
+    case 'EPERM':
+      return 'Operation not permitted';
     case 'EACCES':
       return 'Permission denied';
     case 'EINVAL':
