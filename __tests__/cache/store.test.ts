@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CacheStore, RECORD_FORMAT, writeAtomic, type StoredRecord } from '../../src/cache/store.js';
 import { main } from '../../src/cli/main.js';
-import { hashJson, initHasher } from '../../src/executor/hash.js';
+import { hash64, hashJson, initHasher } from '../../src/executor/hash.js';
 import type { FileManifest } from '../../src/executor/types.js';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
@@ -49,6 +49,26 @@ beforeAll(async () => {
 });
 
 describe('CacheStore: save and read back', () => {
+  it('writes manifests as canonical JSON whose bytes hash to their name, and still reads the first format', () => {
+    const dir = tempDir();
+    // Keys out of order on purpose: the stored text sorts them.
+    const manifest: FileManifest = { 'b.txt': { type: 'file', mode: 0o644, size: 1, digest: '1111111111111111' }, '.': { type: 'dir', mode: 0o755, size: 0, digest: null } };
+    const e = entry(STEP, 'echo m', null, { '.': manifest });
+    new CacheStore(dir).save([e]);
+    const ref = new CacheStore(dir).get(e.record.digest)!.manifests!['.']!;
+    const mf = path.join(dir, 'manifests', ref.slice(0, 2), `${ref}.json`);
+    const text = fs.readFileSync(mf, 'utf8');
+    expect(text).toBe('{".":{"digest":null,"mode":493,"size":0,"type":"dir"},"b.txt":{"digest":"1111111111111111","mode":420,"size":1,"type":"file"}}');
+    expect(hash64(text)).toBe(ref);
+    // A manifest saved by the first store format (plain JSON.stringify, insertion order) is still valid.
+    fs.writeFileSync(mf, JSON.stringify(manifest));
+    const store = new CacheStore(dir);
+    expect(store.manifest(ref)).toEqual(manifest);
+    store.save([e]);
+    expect(store.warnings).toEqual([]);
+    expect(fs.readFileSync(mf, 'utf8')).toBe(JSON.stringify(manifest)); // valid, so not rewritten
+  });
+
   it('returns a saved record, its manifest and the step history, oldest first', () => {
     const dir = tempDir();
     const manifest: FileManifest = { 'a.txt': { type: 'file', mode: 0o644, size: 2, digest: '0123456789abcdef' } };

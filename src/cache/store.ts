@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DfsimError, error, warning, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { hashJson, hashJsonOnce } from '../executor/hash.js';
+import { canonicalJson, hash64, hashJson, hashJsonOnce } from '../executor/hash.js';
 import type { FileManifest, KeyParts } from '../executor/types.js';
 
 /**
@@ -61,15 +61,32 @@ export class CacheStore {
   manifest(digest: string): FileManifest | undefined {
     if (this.manifestCache.has(digest)) return this.manifestCache.get(digest);
     const file = this.file('manifests', digest);
-    const m = this.readJson(file);
-    if (m === undefined) return undefined;
+    const text = readText(file);
+    if (text === undefined) return undefined;
+    let m: unknown;
+    try {
+      m = JSON.parse(text);
+    } catch {
+      m = undefined;
+    }
     // Content-addressed: a manifest whose hash is not its name was damaged or written by something else.
-    if (!m || typeof m !== 'object' || Array.isArray(m) || hashJson(m) !== digest) {
+    // Manifests are written as canonical JSON, so the file's own bytes hash to the name; files of the
+    // first store format were not canonical and are checked by re-serialising them.
+    const valid = !!m && typeof m === 'object' && !Array.isArray(m) && (hash64(text) === digest || hashJson(m) === digest);
+    if (!valid) {
       this.warnCorrupt(file);
       return undefined;
     }
     this.manifestCache.set(digest, m as FileManifest);
     return m as FileManifest;
+  }
+
+  /** Whether a valid manifest is stored under this digest, without parsing it when its bytes hash right. */
+  private hasManifest(digest: string): boolean {
+    if (this.manifestCache.get(digest)) return true;
+    const text = readText(this.file('manifests', digest));
+    if (text === undefined) return false;
+    return hash64(text) === digest || this.manifest(digest) !== undefined;
   }
 
   /** Digests built for a step identity, oldest first. */
@@ -93,8 +110,7 @@ export class CacheStore {
         for (const [name, m] of Object.entries(manifests ?? {})) {
           const d = hashJsonOnce(m);
           manifestRefs[name] = d;
-          const mf = this.file('manifests', d);
-          if (!fs.existsSync(mf) || this.manifest(d) === undefined) writeAtomic(mf, JSON.stringify(m));
+          if (!this.hasManifest(d)) writeAtomic(this.file('manifests', d), canonicalJson(m));
         }
         const full: StoredRecord = { format: RECORD_FORMAT, ...record, manifests: manifestRefs };
         const rf = this.file('records', record.digest);
@@ -168,12 +184,8 @@ export class CacheStore {
   }
 
   private readJson(file: string): unknown {
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch {
-      return undefined;
-    }
+    const text = readText(file);
+    if (text === undefined) return undefined;
     try {
       return JSON.parse(text) as unknown;
     } catch {
@@ -388,5 +400,13 @@ function processAlive(pid: number): boolean {
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
   }
 }
