@@ -70,6 +70,12 @@ describe('BuildContext API', () => {
     expect(normalizeContextPath('/')).toBe('');
     expect(normalizeContextPath('a/b/')).toBe('a/b');
     expect(normalizeContextPath('../../a')).toBe('a');
+    expect(normalizeContextPath('a//b/./c/../d')).toBe('a/b/d');
+    expect(normalizeContextPath('/a/b')).toBe('a/b');
+    expect(normalizeContextPath('a/..')).toBe('');
+    // Names that only look like '.' or '..' are kept.
+    expect(normalizeContextPath('.env/...')).toBe('.env/...');
+    expect(normalizeContextPath('a/..b/c.')).toBe('a/..b/c.');
   });
 
   test('a missing context directory or a file is DF3004', async () => {
