@@ -1,5 +1,5 @@
 // Runs the CLI in this process and reports its wall time and peak RSS on stderr as JSON.
-import { main } from '../dist/cli/main.js';
+import { main } from '../dist/dfsim.mjs';
 
 const start = performance.now();
 const out = [];

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Thin shim: all logic lives in the compiled CLI (built by `npm ci` through the prepare script).
-import { main } from '../dist/cli/main.js';
+// Thin shim: all logic lives in the bundled CLI (built by `npm ci` through the prepare script).
+import { main } from '../dist/dfsim.mjs';
 
 process.exitCode = await main(process.argv.slice(2));
