@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { canonicalJson, hash64, hashJson, initHasher } from '../../src/executor/hash.js';
+import { canonicalJson, hash64, hashJson, initHasher, manifestText } from '../../src/executor/hash.js';
+import type { FileManifest } from '../../src/executor/types.js';
 
 beforeAll(async () => {
   await initHasher();
@@ -58,5 +59,26 @@ describe('canonicalJson', () => {
 
   it('refuses BigInt like JSON.stringify', () => {
     expect(() => canonicalJson({ n: 1n })).toThrow(TypeError);
+  });
+});
+
+describe('manifestText', () => {
+  it('writes exactly the canonical JSON of a manifest, and hashes it', () => {
+    const manifest: FileManifest = {
+      'src/util.ts': { type: 'file', mode: 0o644, size: 12, digest: '0123456789abcdef' },
+      '.': { type: 'dir', mode: 0o755, size: 0, digest: null },
+      '10': { type: 'file', mode: 0o600, size: 0, digest: 'ffffffffffffffff' },
+      '2': { type: 'dir', mode: 0o700, size: 0, digest: null },
+      'link': { type: 'symlink', mode: 0o777, size: 0, digest: null, linkTarget: '../a "quoted" \\ target' },
+      'nolink': { type: 'file', mode: 0o644, size: 1, digest: 'aaaaaaaaaaaaaaaa', linkTarget: undefined },
+      'tab\tname\u0001': { type: 'other', mode: 0o644, size: 0, digest: null },
+      'émoji 🐳 and lone \ud800': { type: 'file', mode: 0o4755, size: 3, digest: '1111111111111111' },
+      'src': { type: 'dir', mode: 0o755, size: 0, digest: null },
+      'src-x': { type: 'file', mode: 0o644, size: 1, digest: '2222222222222222' },
+    };
+    const { text, digest } = manifestText(manifest);
+    expect(text).toBe(canonicalJson(manifest));
+    expect(digest).toBe(hashJson(manifest));
+    expect(manifestText({})).toEqual({ text: '{}', digest: hash64('{}') });
   });
 });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DfsimError, error, warning, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { canonicalJson, hash64, hashJson, hashJsonOnce } from '../executor/hash.js';
+import { hash64, hashJson, manifestText } from '../executor/hash.js';
 import type { FileManifest, KeyParts } from '../executor/types.js';
 
 /**
@@ -108,9 +108,9 @@ export class CacheStore {
       for (const { stepId, record, manifests } of entries) {
         const manifestRefs: Record<string, string> = {};
         for (const [name, m] of Object.entries(manifests ?? {})) {
-          const d = hashJsonOnce(m);
-          manifestRefs[name] = d;
-          if (!this.hasManifest(d)) writeAtomic(this.file('manifests', d), canonicalJson(m));
+          const { text, digest } = manifestText(m);
+          manifestRefs[name] = digest;
+          if (!this.hasManifest(digest)) writeAtomic(this.file('manifests', digest), text);
         }
         const full: StoredRecord = { format: RECORD_FORMAT, ...record, manifests: manifestRefs };
         const rf = this.file('records', record.digest);

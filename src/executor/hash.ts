@@ -1,4 +1,5 @@
 import xxhash from 'xxhash-wasm';
+import type { FileManifest } from './types.js';
 
 type Hasher = Awaited<ReturnType<typeof xxhash>>;
 let hasher: Hasher | undefined;
@@ -38,16 +39,45 @@ export function hashJson(value: unknown): string {
   return hash64(canonicalJson(value));
 }
 
-const objectDigests = new WeakMap<object, string>();
+const manifestTexts = new WeakMap<FileManifest, { text: string; digest: string }>();
 
-/** hashJson of an object that is not changed afterwards, computed once (a 30,000-file manifest is hashed by COPY and again by the store). */
-export function hashJsonOnce(value: object): string {
-  let d = objectDigests.get(value);
-  if (d === undefined) {
-    d = hashJson(value);
-    objectDigests.set(value, d);
+/**
+ * A manifest's canonical JSON and its digest, computed once per manifest object (COPY keys it, the
+ * store names and writes it). Manifests have one known shape, so this writes them directly: for a
+ * 30,000-file manifest it is several times faster than the general canonicalJson, with the same bytes.
+ */
+export function manifestText(manifest: FileManifest): { text: string; digest: string } {
+  let known = manifestTexts.get(manifest);
+  if (!known) {
+    const text = writeManifest(manifest);
+    known = { text, digest: hash64(text) };
+    manifestTexts.set(manifest, known);
   }
-  return d;
+  return known;
+}
+
+function writeManifest(manifest: FileManifest): string {
+  const parts: string[] = [];
+  for (const path of sortedKeys(manifest)) {
+    const e = manifest[path]!;
+    // Fields in sorted order: digest, linkTarget, mode, size, type.
+    const digest = e.digest === null ? 'null' : quote(e.digest);
+    const link = e.linkTarget === undefined ? '' : `"linkTarget":${quote(e.linkTarget)},`;
+    parts.push(`${quote(path)}:{"digest":${digest},${link}"mode":${jsonNumber(e.mode)},"size":${jsonNumber(e.size)},"type":${quote(e.type)}}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+/** JSON.stringify of a string, skipped when nothing needs escaping (paths and hex digests almost never do). */
+function quote(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+// Quotes, backslashes, control characters and lone surrogates (JSON.stringify writes those as \u escapes).
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+function jsonNumber(n: number): string {
+  return Number.isFinite(n) ? String(n) : 'null';
 }
 
 /**
@@ -82,12 +112,7 @@ function canonical(v: unknown): string | undefined {
       const obj = v as Record<string, unknown>;
       let out = '{';
       let first = true;
-      // Object.keys lists integer-like keys first, in numeric order: only the rest needs sorting.
-      const keys = Object.keys(obj);
-      let ints = 0;
-      while (ints < keys.length && isArrayIndex(keys[ints]!)) ints++;
-      const sorted = ints === 0 ? keys.sort() : [...keys.slice(0, ints), ...keys.slice(ints).sort()];
-      for (const key of sorted) {
+      for (const key of sortedKeys(obj)) {
         const text = canonical(obj[key]);
         if (text === undefined) continue;
         out += `${first ? '' : ','}${JSON.stringify(key)}:${text}`;
@@ -98,6 +123,15 @@ function canonical(v: unknown): string | undefined {
     default:
       return undefined; // undefined, functions and symbols are left out, as JSON.stringify does
   }
+}
+
+/** An object's keys in the order a rebuilt object with sorted keys lists them (see canonicalJson). */
+function sortedKeys(obj: object): string[] {
+  // Object.keys lists integer-like keys first, in numeric order: only the rest needs sorting.
+  const keys = Object.keys(obj);
+  let ints = 0;
+  while (ints < keys.length && isArrayIndex(keys[ints]!)) ints++;
+  return ints === 0 ? keys.sort() : [...keys.slice(0, ints), ...keys.slice(ints).sort()];
 }
 
 function isArrayIndex(key: string): boolean {

@@ -6,7 +6,7 @@ import {
   type CopyOptions,
 } from '../copy-core.js';
 import { didYouMean } from '../../diagnostics/suggest.js';
-import { hashJson, hashJsonOnce } from '../hash.js';
+import { hashJson, manifestText } from '../hash.js';
 import { IgnoreMatcher } from '../context/index.js';
 import type { StageFs } from '../stage-fs.js';
 import type { StageState } from '../state.js';
@@ -103,7 +103,7 @@ export function copyLike(
       }
       const manifest = contextManifest(source.path, ctx.context.entries(), own.exclude);
       manifests[source.path === '' ? '.' : source.path] = manifest;
-      content[source.path === '' ? '.' : source.path] = hashJsonOnce(manifest);
+      content[source.path === '' ? '.' : source.path] = manifestText(manifest).digest;
       count++;
     }
   }
