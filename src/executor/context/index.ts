@@ -18,6 +18,7 @@ import type { Builder } from './dockerignore.js';
 import { IgnoreMatcher, findDockerignore, parseDockerignore } from './dockerignore.js';
 import type { OpenForRead } from './digest.js';
 import { CHUNK_SIZE, defaultOpen, dirDigest, emptyContentDigest, fileDigest, getHasher, hashFileContent, hashFileContentSync, leafDigest } from './digest.js';
+import { hashInWorker, type WorkerResult } from './hash-worker.js';
 import { StatCache } from './stat-cache.js';
 import type { SpecialKind, WalkedEntry } from './walk.js';
 import { unreadable, walkContext } from './walk.js';
@@ -85,6 +86,8 @@ export interface LoadContextOptions {
   builder?: Builder;
   /** How many files are hashed at once. Default 8. */
   concurrency?: number;
+  /** Work (bytes plus 16 KiB per file) from which a second thread helps hash; default 32 MiB. For tests. */
+  parallelHashMin?: number;
   /** For tests: replaces fs.promises.open when reading file content. */
   openForRead?: OpenForRead;
 }
@@ -98,6 +101,28 @@ export function normalizeContextPath(p: string): string {
   if (p !== '' && !CLEAN_CHECK.test(p)) return p;
   const n = path.posix.normalize('/' + p);
   return n === '/' ? '' : n.replace(/\/+$/, '').slice(1);
+}
+
+/**
+ * Below this much work (bytes to read, plus a per-file cost) a cold load hashes on one thread: a
+ * worker takes ~30 ms to start. Measured on 2 cores: 30,000 files / 261 MB hash in 0.47 s on one thread.
+ */
+const PARALLEL_HASH_MIN = 32 << 20;
+const PER_FILE_COST = 16 << 10;
+/** The calling thread starts at once and the worker ~30 ms later, so the caller takes a little more. */
+const CALLER_SHARE = 0.6;
+
+/** Where to cut the list of files to hash: the part after the cut goes to the worker (none when small). */
+function splitForWorker(pending: WalkedEntry[], minWork: number): number {
+  const cost = (e: WalkedEntry): number => e.size + PER_FILE_COST;
+  const total = pending.reduce((n, e) => n + cost(e), 0);
+  if (total < minWork || pending.length < 2) return pending.length;
+  let acc = 0;
+  for (let i = 0; i < pending.length; i++) {
+    acc += cost(pending[i]!);
+    if (acc >= total * CALLER_SHARE) return i + 1;
+  }
+  return pending.length;
 }
 
 /** Anything normalisation could change: a leading, trailing or doubled slash, or a '.' or '..' component. */
@@ -178,15 +203,43 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
     await Promise.all(Array.from({ length: workers }, worker));
   } else {
     const buf = Buffer.allocUnsafe(CHUNK_SIZE);
-    for (const e of pending) {
-      let result: { digest: string; bytes: number };
-      try {
-        result = hashFileContentSync(h, path.join(root, e.path), buf);
-      } catch (err) {
-        throw unreadable(e.path, err);
+    const hashHere = (list: WalkedEntry[]): void => {
+      for (const e of list) {
+        let result: { digest: string; bytes: number };
+        try {
+          result = hashFileContentSync(h, path.join(root, e.path), buf);
+        } catch (err) {
+          throw unreadable(e.path, err);
+        }
+        settle(e, result);
+        opts.onProgress?.(++done, totalFiles);
       }
-      settle(e, result);
-      opts.onProgress?.(++done, totalFiles);
+    };
+    const split = splitForWorker(pending, opts.parallelHashMin ?? PARALLEL_HASH_MIN);
+    const back = pending.slice(split);
+    const worker = back.length > 0 ? hashInWorker(back.map((e) => path.join(root, e.path))) : null;
+    try {
+      hashHere(pending.slice(0, split));
+    } catch (err) {
+      worker?.cancel();
+      throw err;
+    }
+    if (worker) {
+      let results: WorkerResult[] | null = null;
+      try {
+        results = await worker.results;
+      } catch {
+        // The worker could not run (no threads here?): hash its part on this thread instead.
+      }
+      if (!results) hashHere(back);
+      else {
+        back.forEach((e, i) => {
+          const r = results[i];
+          if (!r || 'error' in r) throw unreadable(e.path, r?.error ?? { code: 'EIO' });
+          settle(e, r);
+          opts.onProgress?.(++done, totalFiles);
+        });
+      }
     }
   }
 
