@@ -185,4 +185,18 @@ describe('StageFs', () => {
     fs.symlink('/loop1', '/loop2');
     expect(() => fs.writeFile('/loop1', 'x')).toThrow(expect.objectContaining({ code: 'ELOOP' }));
   });
+
+  it('adds many files through one directory lookup, recorded in the step like any write', () => {
+    const fs = fsWith();
+    fs.mkdir('/app');
+    fs.beginStep();
+    const dir = fs.directory('/app')!;
+    dir.addExternalFile('a.bin', { size: 3, digest: '0123456789abcdef' }, { mode: 0o755, uid: 1000, gid: 1000 });
+    expect(dir.has('a.bin')).toBe(true);
+    expect(() => dir.addExternalFile('a.bin', { size: 1, digest: null }, { mode: 0o644, uid: 0, gid: 0 })).toThrow(expect.objectContaining({ code: 'EEXIST' }));
+    expect(fs.lstat('/app/a.bin')).toEqual({ type: 'file', mode: 0o755, uid: 1000, gid: 1000, size: 3 });
+    expect(fs.endStep()).toEqual({ changes: [{ path: '/app/a.bin', change: 'added', type: 'file', size: 3, mode: 0o755 }], size: 3 });
+    expect(fs.directory('/etc/passwd')).toBeUndefined();
+    expect(fs.directory('/missing')).toBeUndefined();
+  });
 });

@@ -154,17 +154,17 @@ export function copyFromContext(entry: ContextEntry, dest: string, opts: CopyOpt
   if (entry.type === 'dir') {
     ensureDir(fs, dest, opts.mode ?? entry.mode, uid, gid);
     const realDir = fs.realpath(dest) ?? dest;
+    const dir = fs.directory(realDir);
     for (const name of ctx.context.children(entry.path)) {
       const childRel = rel === '' ? name : `${rel}/${name}`;
       if (opts.exclude?.(childRel)) continue;
       const child = ctx.context.get(entry.path === '' ? name : `${entry.path}/${name}`);
       if (!child) continue;
-      const target = posix.join(realDir, name);
-      if (child.type === 'file' && !fs.lstat(target)) {
+      if (dir && child.type === 'file' && !dir.has(name)) {
         // Fast path: a new file in a real directory needs no resolution and no replacement.
-        fs.addExternalFile(target, contextContent(child, ctx), { mode: opts.mode ?? child.mode, uid, gid });
+        dir.addExternalFile(name, contextContent(child, ctx), { mode: opts.mode ?? child.mode, uid, gid });
       } else {
-        copyFromContext(child, target, opts, ctx, fs, childRel);
+        copyFromContext(child, realDir === '/' ? `/${name}` : `${realDir}/${name}`, opts, ctx, fs, childRel);
       }
     }
   } else if (entry.type === 'symlink') {

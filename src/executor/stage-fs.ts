@@ -82,7 +82,7 @@ export class StageFs implements ShellFs {
   private root: Inode = { type: 'dir', mode: 0o755, uid: 0, gid: 0, children: new Map() };
   private journal: Map<string, Snapshot | null> | null = null;
   private readonly touched = new Set<string>();
-  /** The state addExternalFile left a path in, so endStep need not look it up again. */
+  /** The state a bulk-added file was left in (see directory()), so endStep need not look it up again. */
   private readonly knownAfter = new Map<string, Snapshot>();
 
   // ---- steps -------------------------------------------------------------------------
@@ -121,7 +121,7 @@ export class StageFs implements ShellFs {
   }
 
   private note(path: string): void {
-    // Any operation on a path makes what addExternalFile knew about it stale.
+    // Any operation on a path makes what the bulk add knew about it stale.
     this.knownAfter.delete(path);
     if (!this.journal || this.journal.has(path)) return;
     this.journal.set(path, this.snapshot(path));
@@ -301,16 +301,26 @@ export class StageFs implements ShellFs {
   }
 
   /**
-   * writeExternalFile for a new path in a directory known to be real (no symlink to resolve, nothing
-   * there yet): the bulk path of a COPY.
+   * A real directory (no symlink on its path) for adding many new files: the bulk path of a COPY,
+   * which looks the directory up once instead of once per file. undefined when it is not a directory.
    */
-  addExternalFile(path: string, content: ExternalContent, opts: { mode: number; uid: number; gid: number }): void {
-    if (this.journal && !this.journal.has(path)) this.journal.set(path, null);
-    const { dir, name } = this.parentOf(path);
-    if (dir.children!.has(name)) throw new FsError('EEXIST', path);
-    const node = newFile(opts.mode, opts.uid, opts.gid, { external: content });
-    dir.children!.set(name, node);
-    if (this.journal) this.knownAfter.set(path, { info: infoOf(node), digest: content.digest });
+  directory(path: string): { has(name: string): boolean; addExternalFile(name: string, content: ExternalContent, opts: { mode: number; uid: number; gid: number }): void } | undefined {
+    const dir = this.node(path);
+    if (!dir?.children) return undefined;
+    const children = dir.children;
+    return {
+      has: (name) => children.has(name),
+      addExternalFile: (name, content, opts) => {
+        if (children.has(name)) throw new FsError('EEXIST', join(path, name));
+        const node = newFile(opts.mode, opts.uid, opts.gid, { external: content });
+        children.set(name, node);
+        if (this.journal) {
+          const full = join(path, name);
+          if (!this.journal.has(full)) this.journal.set(full, null);
+          this.knownAfter.set(full, { info: infoOf(node), digest: content.digest });
+        }
+      },
+    };
   }
 
   /** Marks a file's content as unknown (an opaque command may have rewritten it). */
