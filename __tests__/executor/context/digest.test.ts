@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CHUNK_SIZE, fileDigest, getHasher, hashFileContent } from '../../../src/executor/context/digest.js';
+import { CHUNK_SIZE, fileDigest, getHasher, hashFileContent, hashFileContentSync } from '../../../src/executor/context/digest.js';
 import type { LoadContextOptions } from '../../../src/executor/context/index.js';
 import { loadContext } from '../../../src/executor/context/index.js';
 import { cleanupTrees, makeTree, setMtime } from './helpers.js';
@@ -161,5 +161,14 @@ describe('content digests', () => {
     const entry = (await loadContext(root)).get('big.bin')!;
     expect(entry.size).toBe(size);
     expect(entry.digest).toBe(fileDigest(h, { type: 'file', mode: 0o644, size }, oneShot));
+  });
+
+  test.each([0, 1, 4096, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 1, 2 * CHUNK_SIZE])('the synchronous reader hashes a %i-byte file like a one-shot hash of its bytes', async (size) => {
+    const data = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) data[i] = (i * 13 + (i >> 11)) & 0xff;
+    const root = makeTree({});
+    fs.writeFileSync(path.join(root, 'f.bin'), data);
+    const h = await getHasher();
+    expect(hashFileContentSync(h, path.join(root, 'f.bin'), Buffer.alloc(CHUNK_SIZE))).toEqual({ digest: h.h64Raw(data).toString(16).padStart(16, '0'), bytes: size });
   });
 });

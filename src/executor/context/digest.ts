@@ -101,17 +101,23 @@ export function hashFileContentSync(h: Hasher, absPath: string, buf: Buffer): { 
  */
 export function hashFileWith(
   files: Pick<typeof fs, 'openSync' | 'readSync' | 'closeSync'>,
-  h: Pick<Hasher, 'create64'>,
+  h: Pick<Hasher, 'create64' | 'h64Raw'>,
   absPath: string,
   buf: Buffer,
   chunkSize: number,
 ): { digest: string; bytes: number } {
   const fd = files.openSync(absPath, 'r');
   try {
+    const size = Math.min(buf.length, chunkSize);
+    const first = files.readSync(fd, buf, 0, size, null);
+    // A short read of a regular file is its end: most files fit one chunk and are hashed in one call,
+    // without the read that would return 0.
+    if (first < size) return { digest: h.h64Raw(buf.subarray(0, first)).toString(16).padStart(16, '0'), bytes: first };
     const state = h.create64();
-    let total = 0;
+    state.update(buf.subarray(0, first));
+    let total = first;
     for (;;) {
-      const bytesRead = files.readSync(fd, buf, 0, Math.min(buf.length, chunkSize), null);
+      const bytesRead = files.readSync(fd, buf, 0, size, null);
       if (bytesRead === 0) break;
       state.update(buf.subarray(0, bytesRead));
       total += bytesRead;

@@ -110,7 +110,7 @@ export function normalizeContextPath(p: string): string {
 const PARALLEL_HASH_MIN = 32 << 20;
 const PER_FILE_COST = 16 << 10;
 /** The calling thread starts at once and the worker ~30 ms later, so the caller takes a little more. */
-const CALLER_SHARE = 0.6;
+const CALLER_SHARE = 0.67;
 
 /** Where to cut the list of files to hash: the part after the cut goes to the worker (none when small). */
 function splitForWorker(pending: WalkedEntry[], minWork: number): number {
