@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
-import { Language, Parser } from 'web-tree-sitter';
-import type { Tree } from 'web-tree-sitter';
+import type { Parser, Tree } from 'web-tree-sitter';
 
 let parser: Parser | undefined;
 let loading: Promise<void> | undefined;
@@ -8,6 +7,8 @@ let loading: Promise<void> | undefined;
 /** Loads web-tree-sitter and the bash grammar once; later calls reuse the same promise. */
 export function initRunSimulator(): Promise<void> {
   loading ??= (async () => {
+    // Loaded on the first RUN only: a build without one need not evaluate the Emscripten runtime.
+    const { Language, Parser } = await import('web-tree-sitter');
     await Parser.init();
     const require = createRequire(import.meta.url);
     const wasmPath = require.resolve('tree-sitter-bash/tree-sitter-bash.wasm');
