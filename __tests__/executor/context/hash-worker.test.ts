@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isDfsimError } from '../../../src/diagnostics/diagnostic.js';
 import { CHUNK_SIZE, getHasher, hashFileContentSync } from '../../../src/executor/context/digest.js';
-import { hashInWorker } from '../../../src/executor/context/hash-worker.js';
+import { startHashWorker } from '../../../src/executor/context/hash-worker.js';
 import { loadContext, type BuildContext } from '../../../src/executor/context/index.js';
 import { cleanupTrees, makeTree } from './helpers.js';
 
@@ -24,20 +24,27 @@ function tree(): string {
 const digests = (ctx: BuildContext): Array<[string, string]> => [...ctx.entries()].map((e) => [e.path, e.digest]);
 
 describe('hashing on a second thread', () => {
-  test('gives the same digests as hashing on one thread', async () => {
+  test('gives the same digests as hashing on one thread, with the worker started before or after the walk', async () => {
     const root = tree();
     const one = await loadContext(root, { parallelHashMin: Number.MAX_SAFE_INTEGER });
-    const two = await loadContext(root, { parallelHashMin: 1 });
-    expect(two.stats).toEqual(one.stats);
-    expect(digests(two)).toEqual(digests(one));
+    const after = await loadContext(root, { parallelHashMin: 1 });
+    expect(after.stats).toEqual(one.stats);
+    expect(digests(after)).toEqual(digests(one));
+    // No stat cache yet: a first load starts the worker before walking.
+    const statCachePath = path.join(makeTree({}), 'stat.json');
+    const before = await loadContext(root, { parallelHashMin: 1, statCachePath });
+    expect(before.stats).toEqual(one.stats);
+    expect(digests(before)).toEqual(digests(one));
+    expect(fs.existsSync(statCachePath)).toBe(true);
   });
 
   test('the worker hashes a file exactly as the caller does, and reports a missing one by its code', async () => {
     const root = tree();
     const h = await getHasher();
     const file = path.join(root, 'big.bin');
-    const { results } = hashInWorker([file, path.join(root, 'gone.txt'), file]);
-    const out = await results;
+    const worker = startHashWorker();
+    const out = await worker.hash([file, path.join(root, 'gone.txt'), file]);
+    worker.close();
     expect(out[0]).toEqual(hashFileContentSync(h, file, Buffer.alloc(CHUNK_SIZE)));
     // It stops at the first failure: the load fails anyway.
     expect(out.slice(1)).toEqual([{ error: { code: 'ENOENT' } }]);
