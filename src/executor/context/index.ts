@@ -13,12 +13,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
-import { DfsimError, error } from '../../diagnostics/diagnostic.js';
+import { DfsimError, error, isDfsimError } from '../../diagnostics/diagnostic.js';
 import type { Builder } from './dockerignore.js';
 import { IgnoreMatcher, findDockerignore, parseDockerignore } from './dockerignore.js';
 import type { OpenForRead } from './digest.js';
 import { CHUNK_SIZE, dirDigest, emptyContentDigest, fileDigest, getHasher, hashFileContent, hashFileContentSync, leafDigest, type Hasher } from './digest.js';
-import { startHashWorker, type HashWorker, type WorkerResult } from './hash-worker.js';
+import { HashPipeline, type HashResult } from './hash-worker.js';
 import { StatCache } from './stat-cache.js';
 import type { SpecialKind, WalkedEntry } from './walk.js';
 import { unreadable, walkContext } from './walk.js';
@@ -88,6 +88,8 @@ export interface LoadContextOptions {
   concurrency?: number;
   /** Work (bytes plus 16 KiB per file) from which a second thread helps hash; default 32 MiB. For tests. */
   parallelHashMin?: number;
+  /** For tests: makes the pipeline that shares hashing with a worker thread. */
+  hashPipeline?: () => HashPipeline;
   /** For tests: replaces fs.promises.open when reading file content. */
   openForRead?: OpenForRead;
 }
@@ -109,27 +111,6 @@ export function normalizeContextPath(p: string): string {
  */
 const PARALLEL_HASH_MIN = 32 << 20;
 const PER_FILE_COST = 16 << 10;
-/**
- * The caller's share of the work. A worker started before the walk is ready when the list is, and
- * takes half; one started afterwards needs ~30 ms to come up (and to compile its code), so the caller
- * takes more (measured on 30,000 files).
- */
-const CALLER_SHARE = { workerReady: 0.55, workerStarting: 0.67 };
-
-/** Where to cut the list of files to hash: the part after the cut goes to the worker (none when small). */
-function splitForWorker(pending: WalkedEntry[], minWork: number, workerReady: boolean): number {
-  const cost = (e: WalkedEntry): number => e.size + PER_FILE_COST;
-  const total = pending.reduce((n, e) => n + cost(e), 0);
-  if (total < minWork || pending.length < 2) return pending.length;
-  const share = workerReady ? CALLER_SHARE.workerReady : CALLER_SHARE.workerStarting;
-  let acc = 0;
-  for (let i = 0; i < pending.length; i++) {
-    acc += cost(pending[i]!);
-    if (acc >= total * share) return i + 1;
-  }
-  return pending.length;
-}
-
 /** Anything normalisation could change: a leading, trailing or doubled slash, or a '.' or '..' component. */
 const CLEAN_CHECK = /^\/|\/$|\/\/|(?:^|\/)\.\.?(?:\/|$)/;
 
@@ -161,45 +142,47 @@ async function hashWithHandles(h: Hasher, root: string, pending: WalkedEntry[], 
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, pending.length)) }, reader));
 }
 
-/**
- * Synchronous reads on this thread; for a big list, a worker thread hashes the back part meanwhile
- * (`ready` is one started before the walk, else one is started here). Results keep the list's order.
- */
-async function hashOnTwoThreads(h: Hasher, root: string, pending: WalkedEntry[], settle: Settle, ready: HashWorker | null, minWork: number): Promise<void> {
+/** Synchronous reads on this thread: for thousands of small files, far cheaper than handles on libuv's pool. */
+function hashHere(h: Hasher, root: string, list: WalkedEntry[], settle: Settle): void {
   const buf = Buffer.allocUnsafe(CHUNK_SIZE);
-  const hashHere = (list: WalkedEntry[]): void => {
-    for (const e of list) {
-      let result: { digest: string; bytes: number };
-      try {
-        result = hashFileContentSync(h, path.join(root, e.path), buf);
-      } catch (err) {
-        throw unreadable(e.path, err);
-      }
-      settle(e, result);
-    }
-  };
-  const split = splitForWorker(pending, minWork, ready !== null);
-  const back = pending.slice(split);
-  if (back.length === 0) return hashHere(pending);
-  const worker = ready ?? startHashWorker();
+  for (const e of list) hashOne(h, root, e, buf, settle);
+}
+
+function hashOne(h: Hasher, root: string, e: WalkedEntry, buf: Buffer, settle: Settle): void {
+  let result: { digest: string; bytes: number };
   try {
-    const answer = worker.hash(back.map((e) => path.join(root, e.path)));
-    hashHere(pending.slice(0, split));
-    let results: WorkerResult[] | null = null;
-    try {
-      results = await answer;
-    } catch {
-      // The worker could not run (no threads here?): hash its part on this thread instead.
-    }
-    if (!results) return hashHere(back);
-    back.forEach((e, i) => {
-      const r = results[i];
-      if (!r || 'error' in r) throw unreadable(e.path, r?.error ?? { code: 'EIO' });
-      settle(e, r);
-    });
-  } finally {
-    worker.close();
+    result = hashFileContentSync(h, path.join(root, e.path), buf);
+  } catch (err) {
+    throw unreadable(e.path, err);
   }
+  settle(e, result);
+}
+
+/** Hashes the pipeline's files (numbered in `numbered`'s order) here and on its worker. */
+async function hashInPipeline(h: Hasher, root: string, pipeline: HashPipeline, numbered: WalkedEntry[], settle: Settle): Promise<void> {
+  const buf = Buffer.allocUnsafe(CHUNK_SIZE);
+  const settled = new Uint8Array(numbered.length);
+  let fromWorker: Array<[number, HashResult]> = [];
+  try {
+    fromWorker = await pipeline.finish((i) => {
+      hashOne(h, root, numbered[i]!, buf, settle);
+      settled[i] = 1;
+    });
+  } catch (err) {
+    if (isDfsimError(err)) throw err;
+    // The worker failed to run (no threads here?): what it had claimed is hashed here below.
+  }
+  for (const [i, r] of fromWorker) {
+    if ('error' in r) throw unreadable(numbered[i]!.path, r.error);
+    settle(numbered[i]!, r);
+    settled[i] = 1;
+  }
+  for (let i = 0; i < numbered.length; i++) if (!settled[i]) hashOne(h, root, numbered[i]!, buf, settle);
+}
+
+/** Bytes to read plus a per-file cost: what decides whether a second thread is worth starting. */
+function work(list: WalkedEntry[]): number {
+  return list.reduce((n, e) => n + e.size + PER_FILE_COST, 0);
 }
 
 export async function loadContext(dir: string, opts: LoadContextOptions = {}): Promise<BuildContext> {
@@ -221,17 +204,33 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
   }
   const matcher = new IgnoreMatcher(patterns, ignoreRel ?? '.dockerignore');
 
-  // A first load (no stat cache yet) will hash everything: start the helper thread now, so it is up
-  // by the time the walk has listed the files.
+  // A first load (no stat cache yet) hashes every file. Once the walk has found enough work, a worker
+  // thread starts and hashes files as the walk finds them.
+  const minWork = opts.parallelHashMin ?? PARALLEL_HASH_MIN;
   const firstLoad = !opts.openForRead && opts.statCachePath !== undefined && !fs.existsSync(opts.statCachePath);
-  const early = firstLoad ? startHashWorker() : null;
+  const newPipeline = opts.hashPipeline ?? ((): HashPipeline => new HashPipeline());
+  let pipeline: HashPipeline | null = null;
+  const numbered: WalkedEntry[] = [];
+  let found = 0;
+  const onFile = firstLoad
+    ? (e: WalkedEntry): void => {
+        if (e.type !== 'file' || e.special) return;
+        numbered.push(e);
+        if (pipeline) {
+          pipeline.add(path.join(root, e.path));
+        } else if ((found += e.size + PER_FILE_COST) >= minWork) {
+          pipeline = newPipeline();
+          for (const n of numbered) pipeline.add(path.join(root, n.path));
+        }
+      }
+    : undefined;
   let walked: ReturnType<typeof walkContext>;
   let statCache: StatCache;
   let totalFiles = 0;
   let hashed = 0;
   const h = await getHasher();
   try {
-    walked = walkContext(root, matcher, builder);
+    walked = walkContext(root, matcher, builder, onFile);
     statCache = StatCache.load(opts.statCachePath, h.h64ToString(root));
 
     // Content digests: reuse from the stat cache, else read.
@@ -258,11 +257,24 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
       else e.size = result.bytes;
       opts.onProgress?.(++done, totalFiles);
     };
-    if (opts.openForRead) await hashWithHandles(h, root, pending, settle, opts.openForRead, opts.concurrency ?? 8);
-    else await hashOnTwoThreads(h, root, pending, settle, early, opts.parallelHashMin ?? PARALLEL_HASH_MIN);
+    if (opts.openForRead) {
+      await hashWithHandles(h, root, pending, settle, opts.openForRead, opts.concurrency ?? 8);
+    } else {
+      if (!pipeline && work(pending) >= minWork) {
+        // Many changed files since the last load: a worker helps from here.
+        pipeline = newPipeline();
+        numbered.length = 0;
+        for (const e of pending) {
+          pipeline.add(path.join(root, e.path));
+          numbered.push(e);
+        }
+      }
+      if (pipeline) await hashInPipeline(h, root, pipeline, numbered, settle);
+      else hashHere(h, root, pending, settle);
+    }
   } finally {
-    // Done with it or failed: either way the early worker is not needed any more.
-    early?.close();
+    // Done with it or failed: either way the worker is not needed any more.
+    pipeline?.close();
   }
 
   // Record digests, children before parents.

@@ -76,10 +76,11 @@ function special(st: fs.Stats): SpecialKind | undefined {
 
 /**
  * Walks the context with lstat (symlinks are recorded, never followed), applying .dockerignore.
+ * `onFile` sees each non-directory entry kept, in walk order, as soon as it is found.
  * An excluded directory is pruned unless a `!` pattern literally starts with its path (see
  * IgnoreMatcher.exceptionReaches); then it is entered and each path below is tested.
  */
-export function walkContext(root: string, matcher: IgnoreMatcher, builder: Builder): WalkResult {
+export function walkContext(root: string, matcher: IgnoreMatcher, builder: Builder, onFile?: (entry: WalkedEntry) => void): WalkResult {
   const entries = new Map<string, WalkedEntry>();
   const children = new Map<string, string[]>();
   const diagnostics: Diagnostic[] = [];
@@ -150,6 +151,7 @@ export function walkContext(root: string, matcher: IgnoreMatcher, builder: Build
         if (child) {
           entries.set(childRel, child);
           kept.push(name);
+          onFile?.(child);
         }
       }
     }
