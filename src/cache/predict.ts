@@ -1,5 +1,5 @@
 import { canonicalJson, hashJson } from '../executor/hash.js';
-import type { BuildResult, FileManifest, StepResult } from '../executor/types.js';
+import type { BuildResult, ContentSource, FileManifest, StepResult } from '../executor/types.js';
 import type { CacheStore, StoredRecord } from './store.js';
 
 /** One input that differs from the closest earlier record of the same step. */
@@ -293,21 +293,24 @@ function contentChanges(previous: StoredRecord, step: StepResult, store: CacheSt
   const oldContent = (previous.parts.content ?? {}) as Record<string, string | null>;
   const newContent = (step.key!.parts.content ?? {}) as Record<string, string | null>;
   const changes: Change[] = [];
+  // Content is named by position in BuildKit keys; where it came from is in the key's meta.
+  const sourceOf = (name: string): ContentSource =>
+    (step.key!.meta?.sources as Record<string, ContentSource> | undefined)?.[name] ?? (previous.meta?.sources as Record<string, ContentSource> | undefined)?.[name] ?? { path: name };
   for (const name of [...new Set([...Object.keys(oldContent), ...Object.keys(newContent)])].sort()) {
     if (oldContent[name] === newContent[name]) continue;
-    if (name.includes(':') && step.kind !== 'ADD') {
-      const [stage, ...rest] = name.split(':');
-      changes.push({ part: 'stage-output', stage: stage!, path: rest.join(':') });
+    const source = sourceOf(name);
+    if (source.stage !== undefined) {
+      changes.push({ part: 'stage-output', stage: source.stage, path: source.path });
       continue;
     }
     const oldRef = previous.manifests?.[name];
     const oldManifest = oldRef ? store.manifest(oldRef) : undefined;
     const newManifest = step.key!.manifests?.[name];
     if (!oldManifest || !newManifest) {
-      changes.push({ part: 'file', source: name, path: name, change: oldContent[name] === undefined ? 'added' : newContent[name] === undefined ? 'removed' : 'modified' });
+      changes.push({ part: 'file', source: source.path, path: source.path, change: oldContent[name] === undefined ? 'added' : newContent[name] === undefined ? 'removed' : 'modified' });
       continue;
     }
-    changes.push(...manifestChanges(name, oldManifest, newManifest));
+    changes.push(...manifestChanges(source.path, oldManifest, newManifest));
   }
   return changes;
 }

@@ -157,6 +157,7 @@ function finishStep(step: StepResult, out: StepOutput, layer: StepResult['layer'
       step.key = { parent, parts, digest: hashJson({ parent, parts }) };
       if (out.manifests) step.key.manifests = out.manifests;
       step.key.meta = { args: state.buildArgs.pairs().map(([k]) => k) };
+      if (out.sources) step.key.meta.sources = out.sources;
       state.lastKey = step.key.digest;
     }
   } else {
@@ -166,6 +167,7 @@ function finishStep(step: StepResult, out: StepOutput, layer: StepResult['layer'
     const parent = state.lastKey;
     step.key = { parent, parts, digest: hashJson({ parent, parts }) };
     if (out.manifests) step.key.manifests = out.manifests;
+    if (out.sources) step.key.meta = { sources: out.sources };
     state.lastKey = step.key.digest;
   }
   if (out.createdBy !== null) {

@@ -64,6 +64,13 @@ export function cleanContextPath(p: string): string {
   return n === '/' ? '' : n.replace(/^\/+/, '').replace(/\/$/, '');
 }
 
+/** The leading components of a pattern that hold no wildcard: matches are named relative to them in BuildKit's keys. */
+export function patternBase(pattern: string): string {
+  const parts = pattern.split('/');
+  const first = parts.findIndex((p) => hasWildcard(p));
+  return first < 0 ? pattern : parts.slice(0, first).join('/');
+}
+
 /** Matches a source pattern component by component with Go's filepath.Match. */
 export function matchEntries(pattern: string, candidates: Iterable<string>): string[] {
   const parts = pattern.split('/');
@@ -132,15 +139,19 @@ function followContextLink(path: string, ctx: StepContext): string | undefined {
   return undefined;
 }
 
-/** Files under a context path, keyed relative to it: the key's content input and the miss explanation's evidence. */
-export function contextManifest(sourcePath: string, entries: Iterable<ContextEntry>, exclude?: (rel: string) => boolean): FileManifest {
+/**
+ * Files under a context path, keyed relative to it: the key's content input and the miss explanation's
+ * evidence. Without `dirModes`, directories' permissions are left out: Docker 20.10's BuildKit does not
+ * see a mode change of a context directory (recorded: cache-chmod-copied-dir; the classic builder does).
+ */
+export function contextManifest(sourcePath: string, entries: Iterable<ContextEntry>, exclude: ((rel: string) => boolean) | undefined, dirModes: boolean): FileManifest {
   const manifest: FileManifest = {};
   const prefix = sourcePath === '' ? '' : `${sourcePath}/`;
   for (const e of entries) {
     if (e.path !== sourcePath && !e.path.startsWith(prefix)) continue;
     const rel = e.path === sourcePath ? '.' : e.path.slice(prefix.length);
     if (rel !== '.' && exclude?.(rel)) continue;
-    const rec: FileManifest[string] = { type: e.type, mode: e.mode, size: e.size, digest: e.digest };
+    const rec: FileManifest[string] = { type: e.type, mode: e.type === 'dir' && !dirModes ? 0 : e.mode, size: e.size, digest: e.digest };
     if (e.linkTarget !== undefined) rec.linkTarget = e.linkTarget;
     manifest[rel] = rec;
   }

@@ -6,7 +6,7 @@ import type { Instruction, InstructionOf, Keyword } from '../instructions/types.
 import { processWord, processWords, ExpansionError } from '../syntax/lex.js';
 import type { LayerDiff } from './stage-fs.js';
 import type { StageState } from './state.js';
-import type { Builder, FileManifest, KeyParts, OpaqueInfo } from './types.js';
+import type { Builder, ContentSource, FileManifest, KeyParts, OpaqueInfo } from './types.js';
 
 /** What an instruction module needs besides its own stage. */
 export interface StepContext {
@@ -37,6 +37,8 @@ export interface StepOutput {
   /** COPY --link: the copy does not depend on earlier steps. */
   noParent?: boolean;
   manifests?: Record<string, FileManifest>;
+  /** Where each content input came from, by its name in `parts.content` (for explanations). */
+  sources?: Record<string, ContentSource>;
   layer: LayerDiff | null;
   /** BuildKit rule: RUN, COPY, ADD and WORKDIR other than / add a layer. */
   createsLayer: boolean;

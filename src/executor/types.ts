@@ -29,6 +29,17 @@ export interface StepKey {
   digest: string;
 }
 
+/**
+ * Where a content input of a key came from, for explanations: BuildKit's keys name sources by
+ * position and base name only, so the path lives here (in the key's meta), not in the key.
+ */
+export interface ContentSource {
+  /** Context-relative ('.' = the root) or absolute in a stage. */
+  path: string;
+  /** The stage (as written after --from) when the content is another stage's output. */
+  stage?: string;
+}
+
 /** Files of one content-keyed input: path (relative to the selected source) → header and content digest. */
 export type FileManifest = Record<string, { type: string; mode: number; size: number; digest: string | null; linkTarget?: string }>;
 

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isDfsimError } from '../diagnostics/diagnostic.js';
+import { contextInputs } from '../executor/key-sources.js';
 import type { StepResult } from '../executor/types.js';
 import { findStage, planBuild, type BuildPlan, type PlannedStage } from '../instructions/stages.js';
 import type { ParsedDockerfile } from '../instructions/types.js';
@@ -230,8 +231,7 @@ async function argImpacts(baseline: Simulation, opts: SimulateOptions): Promise<
 function copiedPaths(sim: Simulation): Map<string, StepResult[]> {
   const out = new Map<string, StepResult[]>();
   for (const s of sim.result.steps) {
-    for (const [source, manifest] of Object.entries(s.key?.manifests ?? {})) {
-      if (/^[^/]*:\//.test(source)) continue; // a stage's or image's files, not the context
+    for (const { path: source, manifest } of contextInputs(s.key)) {
       for (const [rel, e] of Object.entries(manifest)) {
         if (e.type === 'dir') continue;
         const full = rel === '.' ? source : source === '.' ? rel : `${source}/${rel}`;

@@ -32,7 +32,7 @@ import { DfsimError, error } from '../diagnostics/diagnostic.js';
 import { loadBaseImage, normalizeRef, unknownImage, type BaseImage } from '../executor/base-image.js';
 import { goMatch, hasWildcard, normalizeContextPath, type BuildContext, type ContextEntry } from '../executor/context/index.js';
 import { hashJson, initHasher } from '../executor/hash.js';
-import type { Builder, BuildResult, StepResult } from '../executor/types.js';
+import type { Builder, BuildResult, ContentSource, StepResult } from '../executor/types.js';
 import type { BuildPlan } from '../instructions/stages.js';
 import type { BuildFlags, Simulation } from '../simulate.js';
 import { errorJson, plainStyle, type TextStyle } from './build-report.js';
@@ -221,11 +221,9 @@ export function markStagesChanged(result: BuildResult, plan: BuildPlan, names: s
 function readsFrom(step: StepResult): string[] {
   const parts = step.key?.parts ?? {};
   const out: string[] = [];
-  if (typeof parts.from === 'string') out.push(parts.from);
-  // Classic keys have no `from`: COPY --from content is keyed "<stage>:<path>" (as predict.ts reads it).
-  else if (step.kind === 'COPY' && parts.content && typeof parts.content === 'object') {
-    for (const name of Object.keys(parts.content)) if (name.includes(':')) out.push(name.slice(0, name.indexOf(':')));
-  }
+  // Keys name COPY --from content by position; the stage it came from is in the key's meta.
+  const sources = (step.key?.meta?.sources ?? {}) as Record<string, ContentSource>;
+  for (const source of Object.values(sources)) if (source.stage !== undefined && !out.includes(source.stage)) out.push(source.stage);
   const mounts = parts.mounts;
   if (Array.isArray(mounts)) {
     for (const m of mounts as Array<Record<string, unknown> | null>) if (m && typeof m.from === 'string') out.push(m.from);

@@ -2,16 +2,16 @@ import { posix } from 'node:path';
 import type { AddInstruction, CopyInstruction } from '../../instructions/types.js';
 import { processWord } from '../../syntax/lex.js';
 import {
-  contextManifest, copyBetweenStages, copyDestination, copyFromContext, copyOwnership, ensureParents, matchEntries, resolveContextSource,
-  type CopyOptions,
+  cleanContextPath, contextManifest, copyBetweenStages, copyDestination, copyFromContext, copyOwnership, ensureParents, matchEntries, patternBase,
+  resolveContextSource, type CopyOptions,
 } from '../copy-core.js';
 import { didYouMean } from '../../diagnostics/suggest.js';
 import { hashJson, manifestText } from '../hash.js';
-import { IgnoreMatcher } from '../context/index.js';
+import { hasWildcard, IgnoreMatcher } from '../context/index.js';
 import type { StageFs } from '../stage-fs.js';
 import type { StageState } from '../state.js';
 import { expandWord, stepError, type StepContext, type StepOutput } from '../step.js';
-import type { FileManifest, KeyParts } from '../types.js';
+import type { ContentSource, FileManifest, KeyParts } from '../types.js';
 
 /**
  * COPY [--from] [--chown] [--chmod] [--link] src... dest. Key (BuildKit §1.2): the destination, the
@@ -51,6 +51,16 @@ export function copyLike(
   const specs = instruction.sources.map((s) => (heredocNames.has(s) || heredocNames.has(s.replace(/^<<-/, '<<')) ? s : expandWord(s, state, ctx, instruction)));
   const manifests: Record<string, FileManifest> = {};
   const content: Record<string, string | null> = {};
+  const sources: Record<string, ContentSource> = {};
+  // BuildKit keys a source by its position, its base name (parts.sources) and its content, never by
+  // its directory: moving a copied file or directory (COPY line updated) still hits (recorded:
+  // cache-copy-source-moved, cache-wildcard-dir-moved, cache-copy-from-stage-renamed). Wildcard
+  // matches are named below the pattern's fixed directory. The classic builder keys the path.
+  const contentName = (specIndex: number, rel: string, source: ContentSource): string => {
+    const name = ctx.builder === 'buildkit' ? (rel === '' ? `${specIndex}` : `${specIndex}/${rel}`) : source.path;
+    sources[name] = source;
+    return name;
+  };
   const notUnderstood: string[] = [];
   const fs = state.fs;
   let count = 0;
@@ -65,7 +75,7 @@ export function copyLike(
     throw multiError(`Write the destination as "${dest.raw}/".`);
   }
 
-  for (const spec of specs) {
+  for (const [specIndex, spec] of specs.entries()) {
     const heredoc = instruction.heredocs.find((h) => spec === `<<${h.name}` || spec === `<<-${h.name}`);
     if (heredoc) {
       // Expanded like a shell heredoc: variables replaced, quotes and backslashes kept as written.
@@ -85,14 +95,17 @@ export function copyLike(
       continue;
     }
     if (from !== null) {
-      count += copyFromStage(state, instruction, ctx, from, spec, dest, own, content, manifests, destFor, notUnderstood);
+      const name = (rel: string, path: string): string => contentName(specIndex, rel, { stage: from, path });
+      count += copyFromStage(state, instruction, ctx, from, spec, dest, own, content, manifests, destFor, notUnderstood, name);
       continue;
     }
-    const sources = resolveContextSource(spec, state, instruction, ctx);
-    if (sources.length > 1 && !dest.isDir && specs.length === 1 && ctx.builder === 'classic') {
-      throw multiError(`"${spec}" matches ${sources.length} files; write the destination as "${dest.raw}/".`);
+    const selected = resolveContextSource(spec, state, instruction, ctx);
+    if (selected.length > 1 && !dest.isDir && specs.length === 1 && ctx.builder === 'classic') {
+      throw multiError(`"${spec}" matches ${selected.length} files; write the destination as "${dest.raw}/".`);
     }
-    for (const source of sources) {
+    const cleaned = cleanContextPath(ctx.builder === 'buildkit' ? spec.replace(/\\(.)/g, '$1') : spec);
+    const base = hasWildcard(cleaned) ? patternBase(cleaned) : null;
+    for (const source of selected) {
       const entry = ctx.context.get(source.path)!;
       // --parents keeps the source's path below the destination (COPY --parents a/b/c.txt /d/ → /d/a/b/c.txt).
       const target = parents ? posix.join(dest.path, source.path) : entry.type === 'dir' ? dest.path : destFor(posix.basename(source.path));
@@ -101,9 +114,11 @@ export function copyLike(
       } else {
         copyFromContext(entry, target, own, ctx, fs);
       }
-      const manifest = contextManifest(source.path, ctx.context.entries(), own.exclude);
-      manifests[source.path === '' ? '.' : source.path] = manifest;
-      content[source.path === '' ? '.' : source.path] = manifestText(manifest).digest;
+      const manifest = contextManifest(source.path, ctx.context.entries(), own.exclude, ctx.builder === 'classic');
+      const rel = base === null ? '' : base === '' ? source.path : source.path.slice(base.length + 1);
+      const name = contentName(specIndex, rel, { path: source.path === '' ? '.' : source.path });
+      manifests[name] = manifest;
+      content[name] = manifestText(manifest).digest;
       count++;
     }
   }
@@ -119,7 +134,6 @@ export function copyLike(
     link,
     content,
   };
-  if (from !== null) parts.from = from;
   if (instruction.kind === 'COPY' && instruction.parents) parts.parents = true;
   if (instruction.exclude.length) parts.exclude = instruction.exclude;
   const out: StepOutput = {
@@ -127,6 +141,7 @@ export function copyLike(
     parts,
     noParent: link,
     manifests,
+    sources,
     layer: null,
     createsLayer: true,
     createdBy: copyCreatedBy(instruction, own, specs, dest.raw, ctx),
@@ -147,6 +162,7 @@ function copyFromStage(
   manifests: Record<string, FileManifest>,
   destFor: (name: string) => string,
   unknown: string[],
+  contentName: (rel: string, path: string) => string,
 ): number {
   const source = ctx.stage(from);
   const srcFs: StageFs | undefined = source?.fs ?? undefined;
@@ -155,7 +171,10 @@ function copyFromStage(
     throw stepError(ctx, instruction, 'DF3207', `--from=${from} names no stage; the builder would try to pull it as an image (docker.io/library/${from}:latest)`, hint ? `${hint[0]!.toUpperCase()}${hint.slice(1)}` : 'Use the name or index of an earlier stage, or a full image reference such as name:tag.');
   }
   const abs = posix.normalize(`/${spec}`);
-  const paths = /[*?[]/.test(abs) ? matchEntries(abs.slice(1), srcFs.walk('/').filter((p) => p !== '/').map((p) => p.slice(1))).map((p) => `/${p}`) : [abs];
+  const wildcard = /[*?[]/.test(abs);
+  const paths = wildcard ? matchEntries(abs.slice(1), srcFs.walk('/').filter((p) => p !== '/').map((p) => p.slice(1))).map((p) => `/${p}`) : [abs];
+  const base = wildcard ? `/${patternBase(abs.slice(1))}` : null;
+  const relOf = (p: string): string => (base === null ? '' : base === '/' ? p.slice(1) : p.slice(base.length + 1));
   let n = 0;
   for (const p of paths) {
     const info = srcFs.lstat(srcFs.resolve(p, true) ?? p);
@@ -166,7 +185,7 @@ function copyFromStage(
       ensureParents(state.fs, target);
       if (!state.fs.lstat(target)) state.fs.writeExternalFile(target, { size: 0, digest: null }, { mode: own.mode ?? 0o644, uid: own.uid, gid: own.gid });
       state.exact = false;
-      content[`${from}:${p}`] = `chain:${source.lastKey}`;
+      content[contentName(relOf(p), p)] = `chain:${source.lastKey}`;
       unknown.push(`${p} from stage ${from} (made by a step dfsim could not follow)`);
       n++;
       continue;
@@ -180,8 +199,9 @@ function copyFromStage(
     // Early cut-off: the key takes the selected content, not the source stage's chain. Unknown
     // content (an opaque RUN made it) falls back to the source stage's key: a miss there is predicted to reach here.
     const digest = srcFs.treeDigest(real);
-    content[`${from}:${p}`] = digest ?? `chain:${source.lastKey}`;
-    manifests[`${from}:${p}`] = stageManifest(srcFs, real);
+    const name = contentName(relOf(p), p);
+    content[name] = digest ?? `chain:${source.lastKey}`;
+    manifests[name] = stageManifest(srcFs, real);
     n++;
   }
   return n;

@@ -3,6 +3,7 @@ import type { AddInstruction, CopyInstruction, RunInstruction } from '../../../i
 import { goMatch } from '../../../executor/context/index.js';
 import { dependencyInstall, runText, type InstallKind } from '../commands.js';
 import { finding, instructionOf, type AdviceInput, type AdviceRule, type Finding } from '../types.js';
+import { contextInputs } from '../../../executor/key-sources.js';
 
 /** A COPY/ADD of a whole directory from the context: its key changes with any file under it. */
 interface BroadCopy {
@@ -63,9 +64,8 @@ export const copyBeforeInstall: AdviceRule = {
 };
 
 function broadCopy(step: StepResult, instr: CopyInstruction | AddInstruction): BroadCopy | null {
-  if ((instr.kind === 'COPY' && instr.from !== null) || !step.key?.manifests) return null;
-  for (const [source, manifest] of Object.entries(step.key.manifests)) {
-    if (source.includes(':')) continue; // another stage's output, not the context
+  if (instr.kind === 'COPY' && instr.from !== null) return null;
+  for (const { manifest } of contextInputs(step.key)) {
     if (manifest['.']?.type !== 'dir') continue;
     const files = new Set(Object.keys(manifest).filter((p) => p !== '.'));
     return { step, instruction: instr, files };

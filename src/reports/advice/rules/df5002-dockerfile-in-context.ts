@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { findDockerignore } from '../../../executor/context/dockerignore.js';
 import { finding, instructionOf, joinList, type AdviceInput, type AdviceRule, type Finding } from '../types.js';
+import { contextInputs } from '../../../executor/key-sources.js';
 
 /**
  * DF5002: the Dockerfile or the ignore file is among the files a COPY checksums. Every edit of the
@@ -31,8 +32,7 @@ export const dockerfileInContext: AdviceRule = {
       const instr = instructionOf(input, step);
       if (!instr || (instr.kind !== 'COPY' && instr.kind !== 'ADD') || (instr.kind === 'COPY' && instr.from !== null)) continue;
       const hits = new Set<string>();
-      for (const [source, manifest] of Object.entries(step.key?.manifests ?? {})) {
-        if (source.includes(':')) continue;
+      for (const { path: source, manifest } of contextInputs(step.key)) {
         for (const p of Object.keys(manifest)) {
           const full = p === '.' ? source : source === '.' ? p : `${source}/${p}`;
           if (watched.has(full)) hits.add(full);

@@ -1,5 +1,6 @@
 import type { AdviceInput, AdviceRule, Finding } from '../types.js';
 import { finding, instructionOf } from '../types.js';
+import { contextInputs } from '../../../executor/key-sources.js';
 
 interface Drift {
   path: string;
@@ -31,8 +32,7 @@ export const gitModeDrift: AdviceRule = {
       if (!instr || (instr.kind !== 'COPY' && instr.kind !== 'ADD') || (instr.kind === 'COPY' && instr.from !== null)) continue;
       const drifts: Drift[] = [];
       const seen = new Set<string>();
-      for (const [source, manifest] of Object.entries(step.key?.manifests ?? {})) {
-        if (source.includes(':')) continue;
+      for (const { path: source, manifest } of contextInputs(step.key)) {
         for (const [rel, entry] of Object.entries(manifest)) {
           const full = rel === '.' ? source : source === '.' ? rel : `${source}/${rel}`;
           if (entry.type !== 'file' || seen.has(full)) continue;
