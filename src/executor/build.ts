@@ -7,7 +7,7 @@ import type { BuildContext } from './context/index.js';
 import { canonicalJson, hashJson } from './hash.js';
 import { executors } from './instructions/index.js';
 import { StageFs } from './stage-fs.js';
-import { DEFAULT_PATH, DEFAULT_SHELL, EnvList, parseEnvArray, type StageState } from './state.js';
+import { DEFAULT_PATH, DEFAULT_SHELL, EnvList, parseEnvArray, resolveWorkdir, type StageState } from './state.js';
 import type { InstructionExecutor, StepContext, StepOutput } from './step.js';
 import type { Builder, BuildResult, HistoryEntry, StepResult } from './types.js';
 
@@ -255,7 +255,7 @@ function stateFromImage(ref: StepResult['stage'], image: BaseImage, platform: st
   state.config = structuredClone(image.config);
   state.config.Env = env.toArray();
   state.user = image.config.User;
-  state.workdir = image.config.WorkingDir || '/';
+  state.workdir = resolveWorkdir('/', image.config.WorkingDir || '/'); // the config may hold it as written (`/app/`)
   state.shell = image.config.Shell ? [...image.config.Shell] : [...DEFAULT_SHELL];
   state.history = image.history.map((h) => ({ createdBy: h.createdBy, emptyLayer: h.emptyLayer, size: h.size }));
   state.layers = image.layers;

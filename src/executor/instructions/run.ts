@@ -20,7 +20,8 @@ export async function applyRun(state: StageState, instruction: RunInstruction, c
     kind: 'RUN',
     args: argv,
     env: state.env.toArray(),
-    cwd: state.workdir || '/',
+    // As WORKDIR wrote it (`/opt/app/` is not `/opt/app` here; see workdir.ts).
+    cwd: state.config.WorkingDir || '/',
     user: state.user,
     network: instruction.network,
     security: instruction.security,

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { resolveUser, resolveWorkdir } from '../state.js';
 import { expandWord, metadataOnly, stepError, type InstructionExecutor } from '../step.js';
 
@@ -6,10 +7,16 @@ import { expandWord, metadataOnly, stepError, type InstructionExecutor } from '.
  * USER, so a USER change misses the next WORKDIR. The classic builder adds no layer for it.
  */
 export const applyWorkdir: InstructionExecutor<'WORKDIR'> = (state, instruction, ctx) => {
-  const path = resolveWorkdir(state.workdir, expandWord(instruction.path, state, ctx, instruction));
+  const requested = expandWord(instruction.path, state, ctx, instruction);
+  const path = resolveWorkdir(state.workdir, requested);
+  // Both builders keep an absolute path as written (`/opt/app/`, `/opt/./app`) in the config and the
+  // history, and RUN runs in that spelling, so it keys RUN (and every classic step) apart from
+  // `/opt/app`; BuildKit's mkdir step itself uses the clean path (recorded: cache-workdir-spelling).
+  // A relative path is joined and cleaned.
+  const written = posix.isAbsolute(requested) ? requested : path;
   state.workdir = path;
-  state.config.WorkingDir = path;
-  const createdBy = `WORKDIR ${path}`;
+  state.config.WorkingDir = written;
+  const createdBy = `WORKDIR ${written}`;
   if (path === '/' && ctx.builder === 'buildkit') return metadataOnly(createdBy);
   let uid = 0;
   let gid = 0;
