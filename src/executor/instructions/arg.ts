@@ -9,20 +9,21 @@ export const applyArg: InstructionExecutor<'ARG'> = (state, instruction, ctx) =>
   const shown: string[] = [];
   for (const arg of instruction.args) {
     state.declaredArgs.add(arg.name);
+    // History shows the default as written, expanded and unquoted, whatever --build-arg says.
+    const defaultValue = arg.defaultValue === null ? null : expandWord(arg.defaultValue, state, ctx, instruction);
+    shown.push(defaultValue === null ? arg.name : `${arg.name}=${defaultValue}`);
     let value: string | undefined;
     if (ctx.buildArgs.has(arg.name)) value = ctx.buildArgs.get(arg.name);
-    else if (arg.defaultValue !== null) value = expandWord(arg.defaultValue, state, ctx, instruction);
+    else if (defaultValue !== null) value = defaultValue;
     else if (ctx.globalDeclared.has(arg.name)) value = ctx.globalArgs.get(arg.name);
-    if (value === undefined) {
-      shown.push(arg.name);
-      continue;
-    }
+    if (value === undefined) continue;
     // The classic builder lets an ENV of the same name win over the ARG; BuildKit lets the later one win.
     const shadowed = ctx.builder === 'classic' && state.config.Env.some((e) => e.split('=', 1)[0] === arg.name);
     if (!shadowed) state.env.set(arg.name, value);
     state.buildArgs.set(arg.name, value);
-    shown.push(`${arg.name}=${value}`);
   }
-  // The classic builder keys ARG by its text as written (a new --build-arg value does not miss it).
-  return metadataOnly(ctx.builder === 'classic' ? `ARG ${instruction.original.replace(/^\s*arg\s+/i, '')}` : `ARG ${shown.join(' ')}`);
+  // The classic builder keys ARG by this text: a new --build-arg value for this ARG does not miss it,
+  // a new value of a variable its default uses does, and quoting or spacing does not count (recorded:
+  // cache-arg-default-chain, cache-arg-env-quoting).
+  return metadataOnly(`ARG ${shown.join(' ')}`);
 };

@@ -104,12 +104,16 @@ function missingProgram(state: StageState, argv: string[]): string | null {
 }
 
 /**
- * `|N k=v ... cmd`, as both builders prefix RUN history when the stage has build args. The classic
- * builder leaves out args shadowed by an ENV of the same name, and this text is its cache key.
+ * `|N k=v ... cmd`, as both builders prefix RUN history when the stage has build args. BuildKit lists
+ * every ARG the stage declared, in order, a valueless one as `NAME=` and each with the value the
+ * command sees. The classic builder lists the args with a value that no ENV shadows, sorted, and this
+ * text is its cache key (recorded: cache-arg-default-chain).
  */
 function historyArgs(state: StageState, argv: string[], classic = false): string {
   const envNames = new Set(state.config.Env.map((e) => e.split('=', 1)[0]));
-  const args = state.buildArgs.pairs().filter(([k]) => !classic || !envNames.has(k)).map(([k, v]) => `${k}=${v}`);
+  const args = classic
+    ? state.buildArgs.pairs().filter(([k]) => !envNames.has(k)).map(([k, v]) => `${k}=${v}`).sort()
+    : [...state.declaredArgs].map((k) => `${k}=${state.env.get(k) ?? state.buildArgs.get(k) ?? ''}`);
   const prefix = args.length ? `|${args.length} ${args.join(' ')} ` : '';
   return `${prefix}${argv.join(' ')}`;
 }
