@@ -26,6 +26,9 @@ const cases: { file: string; kind: 'arg' | 'path'; name: string }[] = [];
 const notComparable: Record<string, string> = {
   'cache-early-cutoff-copy-from.json': 'the real edit keeps the length, so `wc -c` makes the same /out (early cut-off); the outline appends bytes, a different /out',
   'cache-env-arg-same-name.json': 'the real --build-arg equals the ENV value (a hit); the outline sets a new value',
+  'cache-arg-scope-stages.json': "the real --build-arg equals one stage's default (a hit there) and gives a value to another stage's ARG; the outline sets a new value for both",
+  'cache-chmod-stage-dir.json': 'the ARG is a file mode: the outline appends "-changed", which chmod rejects, so the simulated build fails (reported as such)',
+  'cache-early-cutoff-dir-output.json': 'the real edit changes only a line the RUN filters out, so the stage output is the same (early cut-off); the outline appends an empty line (which passes the filter) and a comment',
 };
 for (const file of fs.readdirSync(path.join(ROOT, 'scenarios')).filter((f) => f.endsWith('.json')).sort()) {
   const s = JSON.parse(fs.readFileSync(path.join(ROOT, 'scenarios', file), 'utf8'));
