@@ -15,7 +15,7 @@ export const BASE_IMAGES = new Map([
 ]);
 
 export interface RealStep { stage: string | null; instruction: string; cached: boolean }
-export interface RealBuild { label: string; ok: boolean; steps: RealStep[]; layers?: number; failedStep?: string | null }
+export interface RealBuild { label: string; ok: boolean; steps: RealStep[]; layers?: number; failedStep?: string | null; history?: string[] }
 
 export const tmpRoots: string[] = [];
 
@@ -65,6 +65,14 @@ export async function replay(scenario: Scenario, builder: 'buildkit' | 'classic'
       if (realKind !== sim.result.failedStep.kind) problems.push(`${label}: real builder failed at ${want.failedStep}, dfsim at ${sim.result.failedStep.instruction}`);
     }
     if (ok && want.layers !== undefined && sim.result.image?.layers !== want.layers) problems.push(`${label}: layers real ${want.layers}, dfsim ${sim.result.image?.layers}`);
+    if (ok && want.history) {
+      // `size<TAB>created_by`; the base image's entry has an empty created_by (some recordings trimmed its tab).
+      const real = want.history.map((h) => (h.includes('\t') ? h.slice(h.indexOf('\t') + 1) : ''));
+      const mine = sim.result.image?.history.map((h) => h.createdBy) ?? [];
+      // Some recordings trimmed the end of the output, i.e. the oldest entry's trailing space.
+      const differ = real.length !== mine.length || real.some((r, j) => (j === 0 ? !sameCreatedBy(r.trimEnd(), mine[j]!.trimEnd()) : !sameCreatedBy(r, mine[j]!)));
+      if (differ) problems.push(`${label}: history real [${real.join(' | ')}], dfsim [${mine.join(' | ')}]`);
+    }
     if (ok) {
       const r = realFlags(want).join(' ');
       const s = simFlags(sim).join(' ');
@@ -74,3 +82,13 @@ export async function replay(scenario: Scenario, builder: 'buildkit' | 'classic'
   return problems;
 }
 
+
+/**
+ * History `created_by` texts are equal, except where the classic builder writes its own content hash
+ * (`COPY file:<sha256> in /a `): dfsim writes the source names there, so only the rest is compared.
+ */
+function sameCreatedBy(real: string, mine: string): boolean {
+  const copy = /^(.* #\(nop\) (?:COPY|ADD) (?:--chown=\S*?)?)(?:file|dir|multi):[0-9a-f]{64}( in .*)$/.exec(real);
+  if (!copy) return real === mine;
+  return mine.startsWith(copy[1]!) && mine.endsWith(copy[2]!);
+}

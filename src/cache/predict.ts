@@ -263,7 +263,7 @@ function classicArgChanges(oldCommand: unknown, newCommand: unknown): Change[] |
 function splitArgPrefix(command: unknown): { args: Map<string, string>; rest: string } | null {
   if (typeof command !== 'string') return null;
   const m = /^(RUN )?\|([0-9]+) ([\s\S]*)$/.exec(command);
-  if (!m) return command.startsWith('RUN ') ? { args: new Map(), rest: command.slice(4) } : null;
+  if (!m) return { args: new Map(), rest: command.replace(/^RUN /, '') };
   let rest = m[3]!;
   const args = new Map<string, string>();
   for (let i = 0; i < Number(m[2]); i++) {

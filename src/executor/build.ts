@@ -143,7 +143,18 @@ function baseStep(ref: StepResult['stage'], position: number, instruction: Instr
   };
 }
 
+/**
+ * The classic builder's history text, which is also its cache key: a RUN is its command line; any
+ * other instruction is `<shell> #(nop)  <text>` (one space before WORKDIR, COPY and ADD), as
+ * `docker history` shows them (recorded: exec-history-metadata).
+ */
+function classicCreatedBy(kind: StepResult['kind'], text: string | null, shell: string[]): string | null {
+  if (text === null || kind === 'RUN') return text;
+  return `${shell.join(' ')} #(nop)${kind === 'WORKDIR' || kind === 'COPY' || kind === 'ADD' ? ' ' : '  '}${text}`;
+}
+
 function finishStep(step: StepResult, out: StepOutput, layer: StepResult['layer'], state: StageState, builder: Builder): void {
+  if (builder === 'classic') out = { ...out, createdBy: classicCreatedBy(step.kind, out.createdBy, state.shell) };
   // The classic builder commits a layer only when the diff is non-empty (seen: a no-op RUN adds none).
   if (builder === 'classic' && out.createsLayer && !out.opaque?.filesUnknown && (layer?.changes.length ?? 0) === 0) out = { ...out, createsLayer: false };
   step.layer = out.createsLayer || (layer && layer.changes.length > 0) ? layer : null;
@@ -163,7 +174,7 @@ function finishStep(step: StepResult, out: StepOutput, layer: StepResult['layer'
   } else {
     // Classic: every instruction is a cached image keyed by its parent image and the whole config.
     const parts: Record<string, unknown> = { kind: step.kind, command: out.createdBy ?? step.instruction, config: JSON.parse(canonicalJson(state.config)) };
-    for (const name of ['content', 'proxy']) if (out.parts?.[name] !== undefined) parts[name] = out.parts[name];
+    if (out.parts?.content !== undefined) parts.content = out.parts.content;
     const parent = state.lastKey;
     step.key = { parent, parts, digest: hashJson({ parent, parts }) };
     if (out.manifests) step.key.manifests = out.manifests;
@@ -196,7 +207,9 @@ function startStage(planned: PlannedStage, built: Map<number, StageState>, opts:
       fs: parent.fs.clone(),
       env: parent.env.clone(),
       buildArgs: parent.buildArgs.clone(),
-      declaredArgs: new Set(parent.declaredArgs),
+      // The parent's ARG values stay in the env (and so in RUN keys), but the child declared none of
+      // them: its RUN history lists no `|N` args for them (recorded: cache-arg-in-stage-child).
+      declaredArgs: new Set(),
       config: structuredClone(parent.config),
       history: [...parent.history],
     };
@@ -204,7 +217,6 @@ function startStage(planned: PlannedStage, built: Map<number, StageState>, opts:
       // The classic builder does not carry ARGs into a child stage: only the config's ENV survives.
       state.env = EnvList.from(parseEnvArray(parent.config.Env));
       state.buildArgs = new EnvList();
-      state.declaredArgs = new Set();
     }
     fromStep.vertex = opts.builder === 'classic';
   } else {

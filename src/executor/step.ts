@@ -79,8 +79,3 @@ export function stepError(ctx: StepContext, instruction: Instruction, code: stri
   d.file = ctx.file;
   return new DfsimError(d);
 }
-
-/** Go's %q of a string slice, as BuildKit writes CMD/ENTRYPOINT/SHELL in history. */
-export function goQuoteList(list: string[]): string {
-  return `[${list.map((s) => JSON.stringify(s)).join(' ')}]`;
-}

@@ -1,4 +1,5 @@
-import { goQuoteList, metadataOnly, type InstructionExecutor } from '../step.js';
+import { goQuoteList } from '../go-format.js';
+import { metadataOnly, type InstructionExecutor } from '../step.js';
 import type { CommandForm } from '../../instructions/types.js';
 import type { StageState } from '../state.js';
 

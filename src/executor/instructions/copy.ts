@@ -219,11 +219,11 @@ function stageManifest(fs: StageFs, root: string): FileManifest {
   return manifest;
 }
 
-function copyCreatedBy(instruction: CopyInstruction | AddInstruction, own: { chown: string | null; chmod: string | null }, specs: string[], destRaw: string, ctx: StepContext): string {
-  // The classic builder keys COPY by this command text, --chown exactly as written included.
-  if (ctx.builder === 'classic') return `${instruction.kind} ${own.chown ? `--chown=${own.chown} ` : ''}${specs.join(' ')} ${destRaw}`;
-  const flags: string[] = [];
-  if (own.chown) flags.push(`--chown=${own.chown}`);
-  if (own.chmod) flags.push(`--chmod=${own.chmod}`);
-  return `${instruction.kind} ${[...flags, ...specs, destRaw].join(' ')} # buildkit`;
+function copyCreatedBy(instruction: CopyInstruction | AddInstruction, own: { chown: string | null }, specs: string[], destRaw: string, ctx: StepContext): string {
+  // The classic builder keys COPY by this text, --chown exactly as written included. Docker writes
+  // `COPY --chown=1:1file:<its content hash> in /a ` (sic, no space); dfsim writes the sources there.
+  if (ctx.builder === 'classic') return `${instruction.kind} ${own.chown ? `--chown=${own.chown}` : ''}${specs.join(' ')} in ${destRaw} `;
+  // BuildKit's history leaves out every flag (--chown, --chmod, --from; recorded: cache-copy-chown,
+  // cache-copy-chmod-flag, exec-chown-names).
+  return `${instruction.kind} ${[...specs, destRaw].join(' ')} # buildkit`;
 }

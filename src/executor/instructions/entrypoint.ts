@@ -1,4 +1,5 @@
-import { goQuoteList, metadataOnly, type InstructionExecutor } from '../step.js';
+import { goQuoteList } from '../go-format.js';
+import { metadataOnly, type InstructionExecutor } from '../step.js';
 import { commandArgv } from './cmd.js';
 
 /** ENTRYPOINT also resets a CMD inherited from the base image, as Docker does. */

@@ -28,11 +28,6 @@ export async function applyRun(state: StageState, instruction: RunInstruction, c
     mounts,
     platform: state.platform,
   };
-  if (ctx.builder === 'classic') {
-    // Seen with the classic builder: passing a proxy build-arg misses every RUN once, whatever its value.
-    const proxies = [...ctx.buildArgs.keys()].filter((k) => PROXY_ARGS.has(k) && !state.declaredArgs.has(k)).sort();
-    if (proxies.length) parts.proxy = proxies;
-  }
   const resolved = resolveUser(state.fs, state.user || 'root');
   if (!resolved && state.user && state.exact && !/^\d+(:\d+)?$/.test(state.user)) {
     throw stepError(ctx, instruction, 'DF3210', `unable to find user ${state.user}: no matching entries in the image's /etc/passwd`, 'Create the user in an earlier RUN (adduser), or use a numeric uid.');
@@ -56,13 +51,13 @@ export async function applyRun(state: StageState, instruction: RunInstruction, c
     }
     notUnderstood.push(`a command that fails here but may not in the real image (${outcome.failure?.message ?? `exit ${outcome.exitCode}`})`);
   }
-  const history = `RUN ${historyArgs(state, argv, ctx.builder === 'classic')}`;
+  const history = historyArgs(state, argv, ctx);
   const out: StepOutput = {
     vertex: true,
     parts,
     layer: null,
     createsLayer: true,
-    createdBy: ctx.builder === 'classic' ? history : `${history} # buildkit`,
+    createdBy: ctx.builder === 'classic' ? history : `RUN ${history} # buildkit`,
   };
   if (outcome.status !== 'ok' || notUnderstood.length) {
     const filesUnknown = notUnderstood.some((what) => !READ_ONLY_PROGRAMS.has(what) && !READ_ONLY_UNKNOWNS.some((prefix) => what.startsWith(prefix)));
@@ -107,13 +102,21 @@ function missingProgram(state: StageState, argv: string[]): string | null {
  * `|N k=v ... cmd`, as both builders prefix RUN history when the stage has build args. BuildKit lists
  * every ARG the stage declared, in order, a valueless one as `NAME=` and each with the value the
  * command sees. The classic builder lists the args with a value that no ENV shadows, sorted, and this
- * text is its cache key (recorded: cache-arg-default-chain).
+ * text is its cache key (recorded: cache-arg-default-chain). A proxy build-arg (HTTP_PROXY...) needs
+ * no ARG and is never listed unless declared, but its presence alone turns an empty list into `|0`:
+ * setting one misses RUNs that had no args, and no others (recorded: cache-arg-proxy-predefined,
+ * cache-r2-proxy-with-args).
  */
-function historyArgs(state: StageState, argv: string[], classic = false): string {
-  const envNames = new Set(state.config.Env.map((e) => e.split('=', 1)[0]));
-  const args = classic
-    ? state.buildArgs.pairs().filter(([k]) => !envNames.has(k)).map(([k, v]) => `${k}=${v}`).sort()
-    : [...state.declaredArgs].map((k) => `${k}=${state.env.get(k) ?? state.buildArgs.get(k) ?? ''}`);
+function historyArgs(state: StageState, argv: string[], ctx: StepContext): string {
+  let args: string[];
+  if (ctx.builder === 'classic') {
+    const envNames = new Set(state.config.Env.map((e) => e.split('=', 1)[0]));
+    args = state.buildArgs.pairs().filter(([k]) => !envNames.has(k)).map(([k, v]) => `${k}=${v}`).sort();
+    const proxies = [...ctx.buildArgs.keys()].some((k) => PROXY_ARGS.has(k) && !state.declaredArgs.has(k));
+    if (args.length === 0 && proxies) return `|0 ${argv.join(' ')}`;
+  } else {
+    args = [...state.declaredArgs].map((k) => `${k}=${state.env.get(k) ?? state.buildArgs.get(k) ?? ''}`);
+  }
   const prefix = args.length ? `|${args.length} ${args.join(' ')} ` : '';
   return `${prefix}${argv.join(' ')}`;
 }
