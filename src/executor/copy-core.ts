@@ -2,9 +2,9 @@ import { posix } from 'node:path';
 import type { AddInstruction, CopyInstruction } from '../instructions/types.js';
 import { goMatch, hasWildcard, type ContextEntry } from './context/index.js';
 import type { ExternalContent, StageFs } from './stage-fs.js';
-import { resolveUser, resolveWorkdir, type StageState } from './state.js';
+import { readTable, resolveWorkdir, type StageState } from './state.js';
 import { expandWord, stepError, type StepContext } from './step.js';
-import type { FileManifest } from './types.js';
+import type { Builder, FileManifest } from './types.js';
 
 /** One file-system object to copy, from the context or from another stage. */
 export interface CopySource {
@@ -32,16 +32,22 @@ export function copyOwnership(state: StageState, instruction: CopyInstruction | 
   let gid = 0;
   let owner: string | null = null;
   if (chown !== null && chown !== '') {
-    // Docker 20.10 (both builders) copies as 0:0 when a name is not in the image's passwd/group
-    // (recorded: exec-chown-names); BuildKit keys the resolved ids, so root:root equals 0:0.
-    const user = resolveUser(state.fs, chown);
-    if (!user && ctx.builder === 'classic' && state.exact) {
-      throw stepError(ctx, instruction, 'DF3204', `unable to convert uid/gid chown string "${chown}": no such user or group in the image's /etc/passwd or /etc/group`, 'Use numeric ids (--chown=1000:1000) or create the user in an earlier RUN.');
+    const colon = chown.indexOf(':');
+    const userPart = colon < 0 ? chown : chown.slice(0, colon);
+    const groupPart = colon < 0 ? undefined : chown.slice(colon + 1);
+    const ids = resolveChown(state.fs, userPart, groupPart, ctx.builder);
+    if ('missing' in ids && ctx.builder === 'classic' && state.exact) {
+      throw stepError(ctx, instruction, 'DF3204', `unable to convert uid/gid chown string "${chown}": ${ids.missing}`, 'Use numeric ids (--chown=1000:1000) or create the user and group in an earlier RUN.');
     }
-    uid = user?.uid ?? 0;
-    gid = user?.gid ?? 0;
-    // An unknown name copies as 0:0 but keys as the name (recorded: it misses against --chown=root).
-    owner = user ? `${uid}:${gid}` : `unresolved:${chown}`;
+    // Docker 20.10 (both builders) copies as 0:0 when a name is not in the image's passwd/group (recorded: exec-chown-names).
+    uid = 'uid' in ids ? ids.uid : 0;
+    gid = 'uid' in ids ? ids.gid : 0;
+    // BuildKit keys the owner as parsed, before any lookup: a number or `root` is an id (written as
+    // the number), anything else stays a name, and a missing group stays missing. So `root` hits `0` and `root:0` hits
+    // `0:0`, while `1000` misses `1000:1000` and `app:app` misses `1000:1000` (recorded:
+    // cache-copy-chown, cache-r2-chown-spellings, cache-r2-add-local-chown).
+    const keyPart = (v: string): string => (v === 'root' ? '0' : /^[+-]?\d+$/.test(v) ? String(Number(v)) : v);
+    owner = groupPart === undefined ? keyPart(userPart) : `${keyPart(userPart)}:${keyPart(groupPart)}`;
   }
   let mode: number | null = null;
   if (chmod !== null && chmod !== '') {
@@ -49,6 +55,35 @@ export function copyOwnership(state: StageState, instruction: CopyInstruction | 
     mode = parseInt(chmod, 8);
   }
   return { uid, gid, mode, chown, chmod, owner };
+}
+
+/**
+ * The ids a `--chown=user[:group]` gives, looked up in the destination stage's /etc/passwd and
+ * /etc/group. Without a group, BuildKit takes a named user's primary group and a numeric user's own
+ * number; the classic builder looks the user part up again as a group name (recorded:
+ * exec-r2-chown-primary-group). `missing` says which name was not found.
+ */
+function resolveChown(fs: StageFs, user: string, group: string | undefined, builder: Builder): { uid: number; gid: number } | { missing: string } {
+  const passwd = readTable(fs, '/etc/passwd');
+  const groups = readTable(fs, '/etc/group');
+  const numeric = (v: string): number | undefined => (/^\d+$/.test(v) ? Number(v) : v === 'root' && builder === 'buildkit' ? 0 : undefined);
+  let uid = numeric(user);
+  let primary: number | undefined;
+  if (uid === undefined) {
+    const row = passwd.find((r) => r[0] === user);
+    if (!row) return { missing: `no such user: ${user}` };
+    uid = Number(row[2]);
+    primary = Number(row[3]);
+  }
+  const groupSpec = group ?? (builder === 'classic' ? user : undefined);
+  if (groupSpec === undefined) return { uid, gid: primary ?? uid };
+  let gid = numeric(groupSpec);
+  if (gid === undefined) {
+    const row = groups.find((r) => r[0] === groupSpec);
+    if (!row) return { missing: `no such group: ${groupSpec}` };
+    gid = Number(row[2]);
+  }
+  return { uid, gid };
 }
 
 /** The absolute destination, resolved against WORKDIR. Keeps a trailing slash as "is a directory". */

@@ -121,7 +121,8 @@ export function resolveUser(fs: StageFs, spec: string): ResolvedUser | undefined
   return { uid, gid, name };
 }
 
-function readTable(fs: StageFs, path: string): string[][] {
+/** The rows of a colon-separated table such as /etc/passwd; none when the file is missing or its content unknown. */
+export function readTable(fs: StageFs, path: string): string[][] {
   const data = fs.readFile(path);
   if (!data) return [];
   return data
