@@ -1314,17 +1314,42 @@ export class Shell {
         return out;
       }
       case 'concatenation': {
+        // Inside a ${...} operand the parts may be separated by blanks no child holds (`${A:-x $B}`).
         const out: Piece[] = [];
-        for (const [i, c] of node.children.entries()) out.push(...this.expandNode(c, quoted, first && i === 0));
+        let pos = node.startIndex;
+        for (const [i, c] of node.children.entries()) {
+          if (c.startIndex > pos) out.push({ text: node.text.slice(pos - node.startIndex, c.startIndex - node.startIndex), quoted, split: !quoted });
+          out.push(...this.expandNode(c, quoted, first && i === 0));
+          pos = c.endIndex;
+        }
         return out;
       }
       case 'simple_expansion':
       case 'expansion':
-        return this.expandParameter(node, quoted);
+      case 'command_substitution':
+      case 'arithmetic_expansion': {
+        // tree-sitter-bash puts the blanks before a `$` inside double quotes into the expansion's first
+        // token (`"$A $B"` has the child `" $B"`): they are literal text of the word, not of the expansion.
+        const lead = expansionLead(node);
+        const pieces = this.expandExpansion(node, node.text.slice(lead.length), quoted);
+        if (!lead) return pieces;
+        const text = quoted ? lead.replace(/\\([$`"\\\n])/g, (_m, c: string) => (c === '\n' ? '' : c)) : lead;
+        return [{ text, quoted, split: !quoted }, ...pieces];
+      }
+      default:
+        if (!node.isNamed) return [{ text: node.text, quoted: true, split: false }];
+        this.opaque(`${node.type} in a word`);
+        return [{ text: '', quoted, split: false, unknown: true }];
+    }
+  }
+
+  /** An expansion without the blanks tree-sitter may have put before its `$`; `text` is its own text. */
+  private expandExpansion(node: Node, text: string, quoted: boolean): Piece[] {
+    switch (node.type) {
       case 'command_substitution':
         return [this.commandSubstitution(node, quoted)];
       case 'arithmetic_expansion': {
-        const v = this.arithmetic(node.text.slice(3, -2));
+        const v = this.arithmetic(text.slice(3, -2));
         if (v === null) {
           this.opaque('$((...)) arithmetic');
           return [{ text: '', quoted, split: !quoted, unknown: true }];
@@ -1332,9 +1357,7 @@ export class Shell {
         return [{ text: String(v), quoted, split: !quoted }];
       }
       default:
-        if (!node.isNamed) return [{ text: node.text, quoted: true, split: false }];
-        this.opaque(`${node.type} in a word`);
-        return [{ text: '', quoted, split: false, unknown: true }];
+        return this.expandParameter(node, text, quoted);
     }
   }
 
@@ -1364,7 +1387,7 @@ export class Shell {
     return this.vars.get(name);
   }
 
-  private expandParameter(node: Node, quoted: boolean): Piece[] {
+  private expandParameter(node: Node, text: string, quoted: boolean): Piece[] {
     const unknown = (what: string): Piece[] => {
       this.opaque(what);
       return [{ text: '', quoted, split: !quoted, unknown: true }];
@@ -1375,13 +1398,13 @@ export class Shell {
       return [{ text: '', quoted, split: !quoted, unknown: true }];
     };
     if (node.type === 'simple_expansion') {
-      const name = node.text.slice(1);
+      const name = text.slice(1);
       const v = this.paramValue(name);
       if (v === null) return unknownValue(name);
       return [{ text: v ?? '', quoted, split: !quoted }];
     }
     // ${...}: parse the head ourselves, take the operand from the child nodes.
-    const m = /^\$\{(#?)([A-Za-z_][A-Za-z0-9_]*|\d+|[@*#?$!-])(:?[-=+?]|%%?|##?|\/\/?)?/s.exec(node.text);
+    const m = /^\$\{(#?)([A-Za-z_][A-Za-z0-9_]*|\d+|[@*#?$!-])(:?[-=+?]|%%?|##?|\/\/?)?/s.exec(text);
     if (!m) return unknown('${...} expansion');
     const [, lengthOp, name = '', op] = m;
     if (lengthOp && !op) {
@@ -1397,11 +1420,15 @@ export class Shell {
     const opIdx = kids.findIndex((k) => !k.isNamed && k.type === op);
     const operandNodes = opIdx === -1 ? [] : kids.slice(opIdx + 1, -1);
     const operand = (): Text => {
+      // Blanks between the operand's parts belong to no child (`${A:- $B}`): take them from the source.
       let s = '';
+      let pos = kids[opIdx]?.endIndex ?? 0;
       for (const k of operandNodes) {
+        if (k.startIndex > pos) s += node.text.slice(pos - node.startIndex, k.startIndex - node.startIndex);
         const ps = this.expandNode(k, quoted || k.type === 'string' || k.type === 'raw_string');
         if (ps.some((p) => p.unknown)) return null;
         s += ps.map((p) => p.text).join('');
+        pos = k.endIndex;
       }
       return s;
     };
@@ -1422,7 +1449,7 @@ export class Shell {
         return this.operandPieces(operand(), quoted);
       case '?':
         if (isSet) return [{ text: v ?? '', quoted, split: !quoted }];
-        this.shared.lastFailure = { command: node.text, message: `sh: ${name}: ${operand() || 'parameter not set'}` };
+        this.shared.lastFailure = { command: text, message: `sh: ${name}: ${operand() || 'parameter not set'}` };
         throw new ExitSignal(2);
       case '%':
       case '%%':
@@ -1517,6 +1544,14 @@ function flattenChain(node: Node, out: ChainPart[]): void {
     }
   }
   out.push({ kind: 'item', node, redirects: [] });
+}
+
+/** Text before the `$` (or backquote) that starts an expansion node: blanks tree-sitter attached to it. */
+function expansionLead(node: Node): string {
+  const first = node.child(0);
+  if (!first || first.isNamed) return '';
+  const m = /^[^$`]*/.exec(first.text);
+  return m ? m[0] : '';
 }
 
 function isQuotedAtAll(node: Node): boolean {
