@@ -72,6 +72,16 @@ export interface PipelineOptions {
   afterExecute?: (result: BuildResult, plan: BuildPlan) => void;
 }
 
+/**
+ * The Dockerfile `docker build CONTEXT` reads without -f: CONTEXT/Dockerfile, else CONTEXT/dockerfile
+ * when only that exists (the Docker CLI's fallback; recorded: exec-r2-dockerfile-names).
+ */
+export function defaultDockerfile(context: string): string {
+  const upper = path.join(context, 'Dockerfile');
+  const lower = path.join(context, 'dockerfile');
+  return !fs.existsSync(upper) && fs.existsSync(lower) ? lower : upper;
+}
+
 /** The whole pipeline: parse → plan → read the context → execute → predict the cache → (record). */
 export async function simulate(opts: SimulateOptions): Promise<Simulation> {
   await initHasher();
@@ -82,7 +92,7 @@ export async function simulate(opts: SimulateOptions): Promise<Simulation> {
   for (const [ref, file] of opts.baseImages ?? []) baseImages.set(ref, await loadBaseImage(ref, file));
   const pipeline: PipelineOptions = {
     context: opts.context,
-    dockerfile: opts.dockerfile ?? path.join(opts.context, 'Dockerfile'),
+    dockerfile: opts.dockerfile ?? defaultDockerfile(opts.context),
     builder,
     buildArgs: opts.buildArgs ?? new Map(),
     baseImages,

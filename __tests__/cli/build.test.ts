@@ -57,6 +57,16 @@ describe('dfsim build: bad input gets a clear error and a non-zero exit, never a
     expect(noDir.err).toMatch(/error DF9001: build context .* is not a directory/);
   });
 
+  it('without -f, a lowercase dockerfile is used when there is no Dockerfile, as the Docker CLI does', async () => {
+    const lower = project({ dockerfile: 'FROM scratch\nCOPY a.txt /a\n', 'a.txt': 'a' });
+    const res = await build(lower, '--json');
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.out).steps.map((st: { instruction: string }) => st.instruction)).toEqual(['FROM scratch', 'COPY a.txt /a']);
+    // Dockerfile wins when both exist.
+    const both = project({ Dockerfile: 'FROM scratch\nCOPY a.txt /upper\n', dockerfile: 'FROM scratch\nCOPY a.txt /lower\n', 'a.txt': 'a' });
+    expect((await build(both)).out).toContain('COPY a.txt /upper');
+  });
+
   it('usage errors exit 2', async () => {
     expect((await run(['build', '--builder', 'kaniko'])).code).toBe(2);
     expect((await run(['frobnicate'])).code).toBe(2);

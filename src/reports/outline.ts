@@ -14,7 +14,7 @@ import { contextInputs } from '../executor/key-sources.js';
 import type { StepResult } from '../executor/types.js';
 import { findStage, planBuild, type BuildPlan, type PlannedStage } from '../instructions/stages.js';
 import type { ParsedDockerfile } from '../instructions/types.js';
-import { simulate, type SimulateOptions, type Simulation } from '../simulate.js';
+import { defaultDockerfile, simulate, type SimulateOptions, type Simulation } from '../simulate.js';
 import { isGoInt } from '../syntax/words.js';
 
 export interface StepRef {
@@ -251,7 +251,7 @@ async function pathImpacts(baseline: Simulation, opts: SimulateOptions, tmp: str
   const contextDir = path.resolve(opts.context);
   const copy = path.join(tmp, 'context');
   fs.cpSync(contextDir, copy, { recursive: true, verbatimSymlinks: true });
-  const dockerfile = path.resolve(opts.dockerfile ?? path.join(opts.context, 'Dockerfile'));
+  const dockerfile = path.resolve(opts.dockerfile ?? defaultDockerfile(opts.context));
   const rel = path.relative(contextDir, dockerfile);
   const inside = !rel.startsWith('..') && !path.isAbsolute(rel);
   const copyOpts: SimulateOptions = { ...opts, context: copy, dockerfile: inside ? path.join(copy, rel) : dockerfile, cacheDir: path.join(tmp, 'cache-paths'), record: true };

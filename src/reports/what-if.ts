@@ -34,7 +34,7 @@ import { goMatch, hasWildcard, normalizeContextPath, type BuildContext, type Con
 import { hashJson, initHasher } from '../executor/hash.js';
 import type { Builder, BuildResult, ContentSource, StepResult } from '../executor/types.js';
 import type { BuildPlan } from '../instructions/stages.js';
-import type { BuildFlags, Simulation } from '../simulate.js';
+import { defaultDockerfile, type BuildFlags, type Simulation } from '../simulate.js';
 import { errorJson, plainStyle, type TextStyle } from './build-report.js';
 import { changedLayers, loadBaseImages, privateStore, runSide, stepVerdicts, type SideOptions, type StepVerdict } from './compare.js';
 import { pointerText, reasonText, stageLabel } from './reason-text.js';
@@ -257,7 +257,7 @@ export async function whatIf(opts: WhatIfOptions): Promise<WhatIf> {
   const imagePaths = opts.baseImages ?? new Map<string, string>();
   const baseImages = await loadBaseImages(imagePaths);
   const buildArgs = opts.buildArgs ?? new Map<string, string>();
-  const dockerfile = path.resolve(opts.dockerfile ?? path.join(opts.context, 'Dockerfile'));
+  const dockerfile = path.resolve(opts.dockerfile ?? defaultDockerfile(opts.context));
   const displayName = path.relative(process.cwd(), dockerfile) || dockerfile;
   const common: SideOptions = { context: opts.context, dockerfile, displayName, builder, buildArgs, baseImages, noCacheFilter: opts.noCacheFilter ?? [] };
   if (opts.target !== undefined) common.target = opts.target;

@@ -3,6 +3,7 @@ import { writeHtml } from '../html-file.js';
 import path from 'node:path';
 import { checkoutRevision, compareBuilds, compareJson, compareText, type CompareOptions } from '../../reports/compare.js';
 import { buildOptions, htmlOption, renderDiagnostic, simulateOptions, UsageError } from '../main.js';
+import { defaultDockerfile } from '../../simulate.js';
 import type { RegisterCommand } from './index.js';
 
 /**
@@ -39,7 +40,7 @@ export const registerCompare: RegisterCommand = (y, env) =>
         if (a.contexts || a.context !== undefined || after !== undefined) throw new UsageError('compare --git takes one CONTEXT (default .) and no --contexts/--context or second path.');
         if (!a.git) throw new UsageError('compare --git needs a revision, e.g. --git HEAD.');
         const contextDir = before ?? '.';
-        const dockerfile = file ?? path.join(contextDir, 'Dockerfile');
+        const dockerfile = file ?? defaultDockerfile(contextDir);
         const snap = checkoutRevision(a.git, contextDir, dockerfile);
         dispose = snap.dispose;
         full = { ...opts, before: { context: snap.context, dockerfile: snap.dockerfile, displayName: snap.displayName }, after: { context: contextDir, dockerfile } };

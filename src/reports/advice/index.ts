@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { Severity } from '../../diagnostics/diagnostic.js';
-import { simulate, type SimulateOptions, type Simulation } from '../../simulate.js';
+import { defaultDockerfile, simulate, type SimulateOptions, type Simulation } from '../../simulate.js';
 import { readGit } from './git.js';
 import { RULES } from './registry.js';
 import type { AdviceInput, AdviceRule, Finding } from './types.js';
@@ -36,7 +36,7 @@ export function runRules(input: AdviceInput, rules: readonly AdviceRule[] = RULE
 export async function advise(opts: SimulateOptions, rules: readonly AdviceRule[] = RULES): Promise<Advice> {
   const sim = await simulate({ ...opts, record: false });
   const contextDir = path.resolve(opts.context);
-  const dockerfilePath = path.resolve(opts.dockerfile ?? path.join(opts.context, 'Dockerfile'));
+  const dockerfilePath = path.resolve(opts.dockerfile ?? defaultDockerfile(opts.context));
   const input: AdviceInput = { sim, contextDir, dockerfilePath, git: readGit(contextDir) };
   return { sim, findings: runRules(input, rules) };
 }
