@@ -129,6 +129,8 @@ describe('planBuild errors', () => {
     ['copy from itself by index', 'FROM bb AS a\nCOPY --from=0 /a /b\n', {}, 'DF2016 2:6 circular dependency detected on stage: a | a stage cannot copy from itself'],
     ['copy from itself by name', 'FROM bb AS a\nCOPY --from=A /a /b\n', {}, 'DF2016 2:6 circular dependency detected on stage: a | a stage cannot copy from itself'],
     ['copy cycle between stages', 'FROM bb AS a\nCOPY --from=b /a /b\nFROM bb AS b\nCOPY --from=a /a /b\n', {}, 'DF2016 1:1 circular dependency detected on stage: a | stages must not copy from each other in a loop'],
+    // Real BuildKit: 'failed to parse stage name "${SRC}": invalid reference format' before any step (exec-r2-copy-from-arg).
+    ['BuildKit and a $ in COPY --from', 'FROM bb\nCOPY --from=${SRC} /a /b\n', {}, 'DF2007 2:6 variable expansion is not supported for --from (got "${SRC}"): BuildKit fails to parse it as a stage or image name | define a stage with `FROM ${VAR} AS src` (a global ARG) and use COPY --from=src'],
     ['FROM expands to nothing', 'ARG IMG\nFROM ${IMG}\n', {}, 'DF2017 2:1 base name (${IMG}) should not be blank | give the ARG used in FROM a default, or pass it with --build-arg'],
     // Real classic builder: 'failed to parse platform : "" is an invalid component ...' (no BUILDPLATFORM there).
     ['classic builder and $BUILDPLATFORM', 'FROM --platform=$BUILDPLATFORM bb\n', { builder: 'classic' }, 'DF2018 1:6 failed to parse platform  | use os/arch[/variant]'],

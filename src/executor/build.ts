@@ -90,6 +90,10 @@ export async function executeBuild(opts: ExecuteOptions): Promise<BuildResult> {
     for (const { instruction, trigger } of all) {
       position++;
       const step = baseStep(ref, position, instruction, builder, trigger);
+      // The classic builder runs a base's ONBUILD triggers inside its FROM step, not as steps of their
+      // own: a failing trigger fails the FROM step (recorded: exec-r2-onbuild-trigger-fails).
+      if (builder === 'classic' && trigger) step.vertex = false;
+      const reported = builder === 'classic' && trigger ? fromStep : step;
       steps.push(step);
       state.fs.beginStep();
       let out: StepOutput;
@@ -98,17 +102,15 @@ export async function executeBuild(opts: ExecuteOptions): Promise<BuildResult> {
         out = await exec(state, instruction as never, ctx);
       } catch (e) {
         state.fs.endStep();
-        if (isDfsimError(e)) return failed(builder, plan, steps, step, e.diagnostics[0]!);
+        if (isDfsimError(e)) return failed(builder, plan, steps, reported, e.diagnostics[0]!);
         if (e instanceof Error && e.name === 'FsError') {
-          return failed(builder, plan, steps, step, { code: 'DF3302', severity: 'error', message: `${instruction.kind} failed: ${e.message}`, file: parsed.file, range: instruction.range });
+          return failed(builder, plan, steps, reported, { code: 'DF3302', severity: 'error', message: `${instruction.kind} failed: ${e.message}`, file: parsed.file, range: instruction.range });
         }
         throw e;
       }
       const layer = state.fs.endStep();
       finishStep(step, out, layer, state, builder);
       mergeIdentical(step);
-      // The classic builder runs a base's ONBUILD triggers inside its FROM step, not as steps of their own.
-      if (builder === 'classic' && trigger) step.vertex = false;
     }
     built.set(planned.stage.index, state);
   }
@@ -155,8 +157,12 @@ function classicCreatedBy(kind: StepResult['kind'], text: string | null, shell: 
 
 function finishStep(step: StepResult, out: StepOutput, layer: StepResult['layer'], state: StageState, builder: Builder): void {
   if (builder === 'classic') out = { ...out, createdBy: classicCreatedBy(step.kind, out.createdBy, state.shell) };
-  // The classic builder commits a layer only when the diff is non-empty (seen: a no-op RUN adds none).
-  if (builder === 'classic' && out.createsLayer && !out.opaque?.filesUnknown && (layer?.changes.length ?? 0) === 0) out = { ...out, createsLayer: false };
+  // The classic builder commits a RUN or WORKDIR layer only when its diff is non-empty (seen: a no-op
+  // RUN adds none); a COPY or ADD always rewrites its destination, so it always adds one (recorded:
+  // exec-r2-layers-empty-steps).
+  if (builder === 'classic' && (step.kind === 'RUN' || step.kind === 'WORKDIR') && out.createsLayer && !out.opaque?.filesUnknown && (layer?.changes.length ?? 0) === 0) {
+    out = { ...out, createsLayer: false };
+  }
   step.layer = out.createsLayer || (layer && layer.changes.length > 0) ? layer : null;
   step.createsLayer = out.createsLayer;
   step.opaque = out.opaque ?? null;

@@ -194,6 +194,10 @@ export function planBuild(parsed: ParsedDockerfile, opts: PlanOptions): BuildPla
     }
     for (const ins of p.stage.instructions) {
       for (const r of referencesOf(ins)) {
+        if (ins.kind === 'COPY' && r.from.includes('$') && opts.builder !== 'classic') {
+          fail(parsed, 'DF2007', `variable expansion is not supported for --from (got "${r.from}"): BuildKit fails to parse it as a stage or image name`, r.range,
+            'define a stage with `FROM ${VAR} AS src` (a global ARG) and use COPY --from=src');
+        }
         const i = resolveFrom(parsed, p.stage, r.from, r.range);
         if (i === p.stage.index) {
           fail(parsed, 'DF2016', `circular dependency detected on stage: ${stageLabel(p.stage)}`, r.range, 'a stage cannot copy from itself');

@@ -164,6 +164,9 @@ function copyFromStage(
   unknown: string[],
   contentName: (rel: string, path: string) => string,
 ): number {
+  if (from.includes('$')) {
+    throw stepError(ctx, instruction, 'DF3207', `invalid from flag value ${from}: invalid reference format: variables are not expanded in --from`, 'Define a stage with `FROM ${VAR} AS src` (a global ARG) and use COPY --from=src.');
+  }
   const source = ctx.stage(from);
   const srcFs: StageFs | undefined = source?.fs ?? undefined;
   if (!source || !srcFs) {
