@@ -477,6 +477,12 @@ const tee: CommandImpl = (sh, argv, io) => {
       status = Math.max(status, sh.missing(io, 'tee', `tee: ${f}: No such file or directory`));
       continue;
     }
+    const st = sh.fs.stat(p);
+    if (st ? st.type !== 'dir' && !sh.mayWrite(p, st) : !sh.canWriteIn(dirname(p))) {
+      sh.err(io, `tee: ${f}: Permission denied`);
+      status = 1;
+      continue;
+    }
     if (o.flags.has('a')) {
       if (!sh.fs.stat(p)) sh.writeText(p, '');
       sh.appendFile(p, text);
@@ -592,7 +598,14 @@ const touch: CommandImpl = (sh, argv, io) => {
   let status = 0;
   for (const f of o.operands) {
     const p = sh.abs(f);
-    if (sh.fs.stat(p)) {
+    const st = sh.fs.stat(p);
+    if (st) {
+      // Setting the times to now needs write permission, or owning the file (even with -c).
+      if (st.uid !== sh.shared.user.uid && !sh.mayWrite(p, st)) {
+        sh.err(io, `touch: ${f}: Permission denied`);
+        status = 1;
+        continue;
+      }
       sh.fs.touch(p);
       continue;
     }
@@ -742,6 +755,14 @@ const cp: CommandImpl = (sh, argv, io) => {
       sh.err(io, `cp: can't copy a directory into itself`);
       status = 1;
       continue;
+    }
+    if (st.type !== 'dir') {
+      const tst = sh.fs.stat(target);
+      if (tst ? tst.type !== 'dir' && !sh.mayWrite(target, tst) : !sh.canWriteIn(dirname(target))) {
+        sh.err(io, `cp: can't create '${destIsDir ? `${dest.replace(/\/+$/, '')}/${basename(sp)}` : dest}': Permission denied`);
+        status = 1;
+        continue;
+      }
     }
     try {
       copyNode(sh, sp, target, { preserve, noDeref });

@@ -1,10 +1,11 @@
 import type { Node } from 'web-tree-sitter';
 import { FsError } from '../fs-types.js';
-import type { ShellFs } from '../fs-types.js';
+import type { FsNodeInfo, ShellFs } from '../fs-types.js';
 import type { RunUser } from './types.js';
 import { captureSink, emptyInput, readLine, textInput } from './io.js';
 import type { Input, Io, Sink, Text } from './io.js';
 import { dirname, expandGlob, globToRegExp, hasGlobChars, normalizePath, strerror } from './paths.js';
+import { userGroups } from './users.js';
 
 /** Thrown by `exit` and by `set -e`; caught at the shell (or subshell) boundary. */
 export class ExitSignal {
@@ -175,7 +176,9 @@ export class Shell {
         return;
       }
       if (text === '') return;
-      this.fs.writeFile(path, text, { append: true, uid: this.shared.user.uid, gid: this.shared.user.gid, mode: 0o644 });
+      // An existing file keeps its mode and owner.
+      const opts = this.fs.stat(path) ? {} : { uid: this.shared.user.uid, gid: this.shared.user.gid, mode: 0o644 };
+      this.fs.writeFile(path, text, { append: true, ...opts });
     } catch {
       // The file was opened successfully by the redirection; a later failure here is not a shell error.
     }
@@ -720,7 +723,7 @@ export class Shell {
       this.err(io, `sh: can't create ${target}: nonexistent directory`);
       return undefined;
     }
-    if (!this.canWriteIn(dirname(path)) && !st) {
+    if (st ? !this.mayWrite(path, st) : !this.canWriteIn(dirname(path))) {
       this.err(io, `sh: can't create ${target}: Permission denied`);
       return undefined;
     }
@@ -733,14 +736,44 @@ export class Shell {
     return { kind: 'file', path };
   }
 
-  /** Whether the RUN's user may create entries in a directory (root always may). */
+  /**
+   * Whether the RUN's user has the permission `bits` (4 read, 2 write, 1 execute/search) on a node, as
+   * the kernel decides: root reads and writes anything and executes a file with any x bit; otherwise
+   * the owner's bits apply to the owner, the group's to its members, the others' to the rest. null when
+   * the answer hangs on a group the user may or may not be in.
+   */
+  permits(st: FsNodeInfo, bits: number): boolean | null {
+    const { uid } = this.shared.user;
+    if (uid === 0) return (bits & 1) === 0 || st.type === 'dir' || (st.mode & 0o111) !== 0;
+    if (st.uid === uid) return ((st.mode >> 6) & bits) === bits;
+    const group = ((st.mode >> 3) & bits) === bits;
+    const other = (st.mode & bits) === bits;
+    const groups = userGroups(this);
+    if (groups.certain.has(st.gid)) return group;
+    if (groups.possible.has(st.gid) && group !== other) return null;
+    return other;
+  }
+
+  /** Whether the RUN's user may create or remove entries in a directory (w and x on it). */
   canWriteIn(dir: string): boolean {
-    const { uid, gid } = this.shared.user;
-    if (uid === 0) return true;
     const st = this.fs.stat(dir);
     if (!st) return true;
-    const bits = st.uid === uid ? (st.mode >> 6) & 7 : st.gid === gid ? (st.mode >> 3) & 7 : st.mode & 7;
-    return (bits & 3) === 3;
+    const ok = this.permits(st, 3);
+    if (ok === null) this.opaque('write permission of a group the user may not be in');
+    return ok !== false;
+  }
+
+  /**
+   * Whether the RUN's user may write an existing file. Only a certain no is false: after an opaque
+   * command the file may have been replaced by one the user owns, so the denial is noted, not predicted.
+   */
+  mayWrite(path: string, st: FsNodeInfo): boolean {
+    const ok = this.permits(st, 2);
+    if (ok === true) return true;
+    if (ok === null) this.opaque('write permission of a group the user may not be in');
+    else if (this.shared.tainted) this.opaque(`writing ${path}, which an earlier opaque command may have replaced`);
+    else return false;
+    return true;
   }
 
   heredocText(r: Node): Text {

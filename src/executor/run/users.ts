@@ -50,6 +50,22 @@ export function readAccounts(sh: Shell): Accounts {
   return { users, groups };
 }
 
+/**
+ * The groups whose permission bits apply to the RUN's user: its primary group and the /etc/group entries
+ * that list its name (what runc gives the process). `possible` holds groups it may or may not be in: a
+ * USER uid without a passwd entry runs with gid 0 (checked with docker build on bb:latest, both builders:
+ * `uid=1000 gid=0(root)`), unless USER named a group, which the RunUser does not tell apart from gid = uid.
+ */
+export function userGroups(sh: Shell): { certain: Set<number>; possible: Set<number> } {
+  const { uid, gid, name } = sh.shared.user;
+  const acc = readAccounts(sh);
+  const account = acc.users.get(name)?.uid === uid ? acc.users.get(name) : [...acc.users.values()].find((u) => u.uid === uid);
+  if (!account && gid === uid) return { certain: new Set(), possible: new Set([gid, 0]) };
+  const certain = new Set([gid]);
+  if (account) for (const g of acc.groups.values()) if (g.members.includes(account.name)) certain.add(g.gid);
+  return { certain, possible: new Set() };
+}
+
 /** Whether /etc/passwd and /etc/group can be read; if not, account edits are opaque. */
 function accountsKnown(sh: Shell, tool: string): boolean {
   const p = sh.readText('/etc/passwd');
