@@ -214,6 +214,16 @@ describe('non-root users', () => {
     expect(run('sed -i s/a/b/ f; echo x >> f', { user, fs: sharedDir(), cwd: '/app' }).out.status).toBe('opaque');
   });
 
+  // The kernel checks the user's x bit, where root needs any x bit (see the root cases in ash-failures.json).
+  it('runs a program only when its mode lets the user execute it', () => {
+    const fs = sharedDir();
+    fs.writeFile('/app/run.sh', '#!/bin/sh\necho ran > /tmp/ran\n', { mode: 0o744, uid: 0, gid: 0 });
+    expect(run('/app/run.sh', { user, fs }).out).toMatchObject({ status: 'failed', exitCode: 126, failure: { message: 'sh: /app/run.sh: Permission denied' } });
+    fs.chmod('/app/run.sh', 0o755);
+    expect(run('/app/run.sh', { user, fs }).out.status).toBe('ok');
+    expect(text(fs, '/tmp/ran')).toBe('ran\n');
+  });
+
   it('may write in /tmp (sticky, world-writable) and own what it creates', () => {
     const { fs, out } = run('touch /tmp/mine', { user });
     expect(out.status).toBe('ok');

@@ -118,6 +118,19 @@ describe('exec form', () => {
     expect(simulateExec(['nope'], ctx(bbFs()))).toMatchObject({ status: 'failed', failure: { message: 'exec: "nope": executable file not found in $PATH' } });
   });
 
+  // Recorded with docker build, both builders, a 644 script in /opt/bin on PATH: runc's lookup skips a
+  // file without an x bit by name and refuses it by path.
+  it('a program without an exec bit cannot be run', () => {
+    const fs = bbFs();
+    fs.mkdir('/opt/bin', { parents: true });
+    fs.writeFile('/opt/bin/hello', '#!/bin/sh\necho hi > /f\n', { mode: 0o644 });
+    const env: Array<[string, string]> = [['PATH', `/opt/bin:${DEFAULT_ENV[0]![1]}`]];
+    expect(simulateExec(['hello'], { ...ctx(fs), env })).toMatchObject({ status: 'failed', failure: { message: 'exec: "hello": executable file not found in $PATH' } });
+    expect(simulateExec(['/opt/bin/hello'], { ...ctx(fs), env })).toMatchObject({ status: 'failed', failure: { message: 'exec: "/opt/bin/hello": permission denied' } });
+    expect(simulateExec(['sh', '/opt/bin/hello'], { ...ctx(fs), env }).status).toBe('ok');
+    expect(text(fs, '/f')).toBe('hi\n');
+  });
+
   it('failures carry the program’s status', () => {
     expect(simulateExec(['cat', '/missing'], ctx(bbFs()))).toMatchObject({ status: 'failed', exitCode: 1 });
     expect(simulateExec([], ctx(bbFs())).status).toBe('failed');

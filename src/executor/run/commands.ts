@@ -1175,7 +1175,8 @@ const dirnameCmd: CommandImpl = (sh, argv, io) => {
 const which: CommandImpl = (sh, argv, io, env) => {
   let status = 0;
   for (const n of argv.slice(1)) {
-    const loc = sh.locate(n, env);
+    // busybox which lists only files the user may execute.
+    const loc = sh.locate(n, env, (st) => st.type === 'file' && sh.permits(st, 1) !== false);
     if (loc === 'missing') status = sh.shared.tainted ? (sh.opaque(`which ${n}`), status) : 1;
     else if (loc === 'unknown') {
       sh.opaque(`which ${n}`);

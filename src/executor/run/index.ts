@@ -136,7 +136,8 @@ export function simulateExec(argv: string[], ctx: RunContext): RunOutcome {
   }
   return execute(ctx, (sh, io) => {
     const program = argv[0] as string;
-    const loc = sh.locate(program, sh.env());
+    // runc looks the program up as Go's exec.LookPath does: along PATH, a regular file with an x bit.
+    const loc = program.includes('/') ? sh.locate(program, sh.env(), () => true) : sh.locate(program, sh.env(), (st) => st.type === 'file' && (st.mode & 0o111) !== 0);
     if (loc === 'missing') {
       // runc reports this before anything runs; the build fails with this message.
       sh.shared.lastFailure = {
@@ -144,6 +145,12 @@ export function simulateExec(argv: string[], ctx: RunContext): RunOutcome {
         message: `exec: "${program}": ${program.includes('/') ? 'stat ' + program + ': no such file or directory' : 'executable file not found in $PATH'}`,
       };
       return 127;
+    }
+    const st = loc === 'unknown' ? undefined : sh.fs.stat(loc);
+    if (st && (st.type !== 'file' || sh.permits(st, 1) === false)) {
+      // Recorded with docker build (both builders) for a 644 script: exec: "/opt/bin/hello": permission denied.
+      sh.shared.lastFailure = { command: argv.join(' '), message: `exec: "${program}": permission denied` };
+      return 126;
     }
     return sh.execArgv(argv, io, sh.env(), argv.join(' '));
   });

@@ -941,7 +941,7 @@ export class Shell {
     // echo, printf, test, true, false are ash builtins: no file lookup.
     const builtinTool = ASH_BUILTINS.has(name) ? this.commands.get(name) : undefined;
     if (builtinTool) return builtinTool(this, argv, io, env);
-    const located = this.locate(name, env);
+    const located = this.findExecutable(name, env);
     if (located === 'missing') {
       if (this.shared.tainted) {
         this.opaque(`${name} (not in the image, perhaps installed by an earlier command)`);
@@ -951,32 +951,74 @@ export class Shell {
       this.err(io, `sh: ${name}: not found`);
       return 127;
     }
+    if (located === 'denied') {
+      if (this.shared.tainted) {
+        this.opaque(`${name} (not executable, perhaps made so by an earlier command)`);
+        this.unknownOutput(io);
+        return 0;
+      }
+      this.err(io, `sh: ${name}: Permission denied`);
+      return 126;
+    }
     const base = name.slice(name.lastIndexOf('/') + 1);
     const impl = this.commands.get(base);
     if (impl) return impl(this, argv, io, env);
     return this.runScriptFile(name, located, argv, io, env);
   }
 
-  /** Finds a command along PATH. 'unknown' when the image's files are not known well enough to tell. */
-  locate(name: string, env: Map<string, string>): string | 'missing' | 'unknown' {
-    const fs = this.fs;
-    const executable = (p: string) => {
-      const st = fs.stat(p);
-      return st !== undefined && st.type === 'file';
+  /**
+   * Finds a command along PATH: the first file `accept` takes (by default any regular file, as ash's
+   * `command -v` and `type` do). 'unknown' when the image's files are not known well enough to tell.
+   */
+  locate(name: string, env: Map<string, string>, accept: (st: FsNodeInfo) => boolean = (st) => st.type === 'file'): string | 'missing' | 'unknown' {
+    const ok = (p: string) => {
+      const st = this.fs.stat(p);
+      return st !== undefined && accept(st);
     };
     if (name.includes('/')) {
       const p = this.abs(name);
-      return executable(p) ? p : 'missing';
+      return ok(p) ? p : 'missing';
     }
-    // An image without /bin (an unknown or unloaded base) tells us nothing: assume the tool is there.
-    if (fs.stat('/bin') === undefined) return 'unknown';
+    const candidates = this.pathCandidates(name, env);
+    if (candidates === 'unknown') return 'unknown';
+    return candidates.find(ok) ?? 'missing';
+  }
+
+  /** `dir/name` for each PATH entry; 'unknown' for an image without /bin (an unknown or unloaded base), which tells us nothing. */
+  private pathCandidates(name: string, env: Map<string, string>): string[] | 'unknown' {
+    if (this.fs.stat('/bin') === undefined) return 'unknown';
     const path = env.get('PATH') ?? this.vars.get('PATH') ?? DEFAULT_PATH;
-    for (const dir of path.split(':')) {
-      if (!dir) continue;
-      const p = normalizePath(`${dir}/${name}`, '/');
-      if (executable(p)) return p;
+    return path.split(':').filter(Boolean).map((dir) => normalizePath(`${dir}/${name}`, '/'));
+  }
+
+  /**
+   * The file ash runs for a command, as its shellexec does: a name with a slash is that path; otherwise
+   * the PATH search starts at the first regular file of that name and execs the first candidate the
+   * user may execute. 'denied' (exit 126, "Permission denied") when there were candidates but none may
+   * be executed: no x bit for the user (root needs any x bit), or a directory.
+   */
+  findExecutable(name: string, env: Map<string, string>): string | 'missing' | 'denied' | 'unknown' {
+    const exec = (st: FsNodeInfo) => {
+      if (st.type !== 'file') return false;
+      const ok = this.permits(st, 1);
+      if (ok === null) this.opaque('exec permission of a group the user may not be in');
+      return ok !== false;
+    };
+    if (name.includes('/')) {
+      const p = this.abs(name);
+      const st = this.fs.stat(p);
+      if (!st) return 'missing';
+      return exec(st) ? p : 'denied';
     }
-    return 'missing';
+    const candidates = this.pathCandidates(name, env);
+    if (candidates === 'unknown') return 'unknown';
+    const first = candidates.findIndex((p) => this.fs.stat(p)?.type === 'file');
+    if (first === -1) return 'missing';
+    for (const p of candidates.slice(first)) {
+      const st = this.fs.stat(p);
+      if (st && exec(st)) return p;
+    }
+    return 'denied';
   }
 
   /** A program we do not simulate: if it is a shell script we can read, interpret it; else opaque. */
