@@ -195,8 +195,19 @@ describe('StageFs', () => {
     expect(dir.has('a.bin')).toBe(true);
     expect(() => dir.addExternalFile('a.bin', { size: 1, digest: null }, { mode: 0o644, uid: 0, gid: 0 })).toThrow(expect.objectContaining({ code: 'EEXIST' }));
     expect(fs.lstat('/app/a.bin')).toEqual({ type: 'file', mode: 0o755, uid: 1000, gid: 1000, size: 3 });
-    expect(fs.endStep()).toEqual({ changes: [{ path: '/app/a.bin', change: 'added', type: 'file', size: 3, mode: 0o755 }], size: 3 });
+    expect(fs.endStep()).toEqual({ changes: [{ path: '/app/a.bin', change: 'added', type: 'file', size: 3, mode: 0o755 }], size: 3, linkBytes: 0, unknownContent: false });
     expect(fs.directory('/etc/passwd')).toBeUndefined();
     expect(fs.directory('/missing')).toBeUndefined();
+  });
+
+  it('sizes a layer as docker history does: file bytes, symlink target bytes apart, unknown content flagged', () => {
+    const fs = fsWith();
+    fs.beginStep();
+    fs.writeFile('/a.txt', 'four');
+    fs.symlink('/etc/passwd', '/pw');
+    expect(fs.endStep()).toMatchObject({ size: 4, linkBytes: 11, unknownContent: false });
+    fs.beginStep();
+    fs.forgetContent('/a.txt');
+    expect(fs.endStep()).toMatchObject({ unknownContent: true });
   });
 });

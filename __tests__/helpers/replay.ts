@@ -72,6 +72,15 @@ export async function replay(scenario: Scenario, builder: 'buildkit' | 'classic'
       // Some recordings trimmed the end of the output, i.e. the oldest entry's trailing space.
       const differ = real.length !== mine.length || real.some((r, j) => (j === 0 ? !sameCreatedBy(r.trimEnd(), mine[j]!.trimEnd()) : !sameCreatedBy(r, mine[j]!)));
       if (differ) problems.push(`${label}: history real [${real.join(' | ')}], dfsim [${mine.join(' | ')}]`);
+      // Layer sizes, where dfsim knows them (not the base image's). Only on a scenario's first build:
+      // a later build's cached steps keep the layers, and so the sizes, of the build that made them.
+      if (i === 0) {
+        const mySizes = sim.result.image?.history.map((h) => (h.size === null ? null : dockerSize(h.size))) ?? [];
+        want.history.forEach((h, j) => {
+          const size = h.split('\t')[0];
+          if (j > 0 && mySizes[j] !== null && mySizes[j] !== undefined && size !== mySizes[j]) problems.push(`${label}: size of "${real[j]}": real ${size}, dfsim ${mySizes[j]}`);
+        });
+      }
     }
     if (ok) {
       const r = realFlags(want).join(' ');
@@ -91,4 +100,16 @@ function sameCreatedBy(real: string, mine: string): boolean {
   const copy = /^(.* #\(nop\) (?:COPY|ADD) (?:--chown=\S*?)?)(?:file|dir|multi):[0-9a-f]{64}( in .*)$/.exec(real);
   if (!copy) return real === mine;
   return mine.startsWith(copy[1]!) && mine.endsWith(copy[2]!);
+}
+
+/** Docker's units.HumanSize: decimal units, three significant digits (`%.3g`). */
+function dockerSize(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let unit = 0;
+  let v = n;
+  while (v >= 1000 && unit < units.length - 1) {
+    v /= 1000;
+    unit++;
+  }
+  return `${Number(v.toPrecision(3))}${units[unit]}`;
 }

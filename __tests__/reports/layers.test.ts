@@ -124,6 +124,8 @@ test('removals under a removed directory fold into its whiteout', () => {
   const files = layerFiles({
     layer: {
       size: 0,
+      linkBytes: 0,
+      unknownContent: false,
       changes: [
         { path: '/a', change: 'removed', type: 'dir', size: 0 },
         { path: '/a/b', change: 'removed', type: 'file', size: 0 },

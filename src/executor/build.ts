@@ -188,7 +188,12 @@ function finishStep(step: StepResult, out: StepOutput, layer: StepResult['layer'
     state.lastKey = step.key.digest;
   }
   if (out.createdBy !== null) {
-    const entry: HistoryEntry = { createdBy: out.createdBy, emptyLayer: !out.createsLayer, size: out.createsLayer ? (layer?.size ?? 0) : 0 };
+    // Unknown when a step wrote content dfsim could not compute. The classic builder's size (the
+    // layer directory's) counts symlink targets too; BuildKit's does not (recorded:
+    // cache-symlink-named-source-retarget).
+    const linkBytes = builder === 'classic' ? (layer?.linkBytes ?? 0) : 0;
+    const size = !out.createsLayer ? 0 : layer?.unknownContent || out.opaque?.filesUnknown ? null : (layer?.size ?? 0) + linkBytes;
+    const entry: HistoryEntry = { createdBy: out.createdBy, emptyLayer: !out.createsLayer, size };
     state.history.push(entry);
     step.history = entry;
     if (out.createsLayer) state.layers++;

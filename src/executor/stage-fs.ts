@@ -29,8 +29,12 @@ export interface LayerChange {
 
 export interface LayerDiff {
   changes: LayerChange[];
-  /** Bytes of regular files added or modified: what `docker history` reports as the layer size. */
+  /** Bytes of regular files added or modified: what BuildKit's `docker history` reports as the layer size. */
   size: number;
+  /** Bytes of the targets of symlinks added or modified, which the classic builder's layer size counts too. */
+  linkBytes: number;
+  /** Some file added or modified has content dfsim could not compute: `size` is then only a lower bound. */
+  unknownContent: boolean;
 }
 
 interface Snapshot {
@@ -100,6 +104,8 @@ export class StageFs implements ShellFs {
     this.journal = null;
     const changes: LayerChange[] = [];
     let size = 0;
+    let linkBytes = 0;
+    let unknownContent = false;
     for (const [path, before] of journal) {
       const now = this.knownAfter.get(path) ?? this.snapshot(path);
       let change: ChangeKind | null = null;
@@ -112,12 +118,14 @@ export class StageFs implements ShellFs {
       if (change !== 'removed') entry.mode = info.mode;
       if (change === 'modified' && before!.info.mode !== info.mode) entry.oldMode = before!.info.mode;
       size += entry.size;
+      if (change !== 'removed' && info.type === 'symlink') linkBytes += Buffer.byteLength(info.linkTarget ?? '');
+      if (change !== 'removed' && info.type === 'file' && now?.digest === null) unknownContent = true;
       changes.push(entry);
     }
     changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     this.touched.clear();
     this.knownAfter.clear();
-    return { changes, size };
+    return { changes, size, linkBytes, unknownContent };
   }
 
   private note(path: string): void {

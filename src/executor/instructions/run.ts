@@ -37,7 +37,10 @@ export async function applyRun(state: StageState, instruction: RunInstruction, c
   if (missing) {
     throw stepError(ctx, instruction, 'DF3301', `RUN would fail: ${missing}`, 'The image has no such program (FROM scratch has no shell); use a base image that has it, or the exec form with a binary you copied in.');
   }
-  const runCtx = { fs: state.fs, env: state.env.pairs(), cwd: state.workdir || '/', user };
+  // Proxy build-args need no ARG: both builders put them in the command's environment (never in
+  // BuildKit's key; recorded: cache-r2-proxy-with-args, where `echo $HTTPS_PROXY` writes the value).
+  const proxyEnv = [...ctx.buildArgs].filter(([k]) => PROXY_ARGS.has(k) && !state.env.has(k));
+  const runCtx = { fs: state.fs, env: [...state.env.pairs(), ...proxyEnv], cwd: state.workdir || '/', user };
   const outcome: RunOutcome =
     instruction.form === 'exec' || state.shell.join(' ') !== '/bin/sh -c'
       ? simulateExec(argv, runCtx)
