@@ -210,4 +210,19 @@ describe('StageFs', () => {
     fs.forgetContent('/a.txt');
     expect(fs.endStep()).toMatchObject({ unknownContent: true });
   });
+
+  it('puts a saved directory back so that the step leaves no trace there', () => {
+    const fs = fsWith();
+    fs.mkdir('/data');
+    fs.writeFile('/data/before', 'b');
+    const saved = fs.saveDirectory('/data')!;
+    fs.beginStep();
+    fs.writeFile('/data/after', 'a');
+    fs.remove('/data/before');
+    fs.writeFile('/outside', 'o');
+    fs.restoreDirectory(saved);
+    expect(fs.readdir('/data')).toEqual(['before']);
+    expect(fs.endStep().changes.map((c) => `${c.change} ${c.path}`)).toEqual(['added /outside']);
+    expect(fs.saveDirectory('/etc/passwd')).toBeUndefined();
+  });
 });

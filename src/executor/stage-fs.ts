@@ -460,19 +460,29 @@ export class StageFs implements ShellFs {
 
   /** A deep copy, for `FROM <stage>` (the child must not change its parent's filesystem). Hard links stay shared. */
   clone(): StageFs {
-    const copies = new Map<Inode, Inode>();
-    const copyOf = (node: Inode): Inode => {
-      let copy = copies.get(node);
-      if (copy) return copy;
-      // Buffers and external descriptions are never changed in place, so they can be shared.
-      copy = { ...node };
-      copies.set(node, copy);
-      if (node.children) copy.children = new Map([...node.children].map(([name, child]) => [name, copyOf(child)]));
-      return copy;
-    };
     const fs = new StageFs();
-    fs.root = copyOf(this.root);
+    fs.root = deepCopy(this.root);
     return fs;
+  }
+
+  /** A detached copy of the directory at `path`, to put back with restoreDirectory; undefined when there is none. */
+  saveDirectory(path: string): SavedDirectory | undefined {
+    const node = this.node(path);
+    return node?.type === 'dir' ? { path, node: deepCopy(node) } : undefined;
+  }
+
+  /**
+   * Puts a saved directory back as if the current step had not touched it: what the step wrote there
+   * leaves no trace in its layer (the classic builder discards RUN writes under a VOLUME).
+   */
+  restoreDirectory(saved: SavedDirectory): void {
+    const { dir, name } = this.parentOf(saved.path);
+    if (dir.children?.get(name)?.type === 'symlink') return; // replaced by a link: leave it
+    dir.children!.set(name, deepCopy(saved.node));
+    const inside = (p: string): boolean => p === saved.path || p.startsWith(`${saved.path}/`);
+    for (const p of [...(this.journal?.keys() ?? [])]) if (inside(p)) this.journal!.delete(p);
+    for (const p of [...this.touched]) if (inside(p)) this.touched.delete(p);
+    for (const p of [...this.knownAfter.keys()]) if (inside(p)) this.knownAfter.delete(p);
   }
 
   // ---- helpers -----------------------------------------------------------------------
@@ -541,6 +551,26 @@ export class StageFs implements ShellFs {
     if (!info) throw new FsError('ENOENT', parent);
     if (info.type !== 'dir') throw new FsError('ENOTDIR', parent);
   }
+}
+
+/** A directory saved by StageFs.saveDirectory. */
+export interface SavedDirectory {
+  path: string;
+  node: Inode;
+}
+
+/** A deep copy of an inode tree; hard links inside it stay shared, buffers and external descriptions (never changed in place) are shared. */
+function deepCopy(root: Inode): Inode {
+  const copies = new Map<Inode, Inode>();
+  const copyOf = (node: Inode): Inode => {
+    let copy = copies.get(node);
+    if (copy) return copy;
+    copy = { ...node };
+    copies.set(node, copy);
+    if (node.children) copy.children = new Map([...node.children].map(([name, child]) => [name, copyOf(child)]));
+    return copy;
+  };
+  return copyOf(root);
 }
 
 function infoOf(node: Inode): FsNodeInfo {

@@ -41,10 +41,14 @@ export async function applyRun(state: StageState, instruction: RunInstruction, c
   // BuildKit's key; recorded: cache-r2-proxy-with-args, where `echo $HTTPS_PROXY` writes the value).
   const proxyEnv = [...ctx.buildArgs].filter(([k]) => PROXY_ARGS.has(k) && !state.env.has(k));
   const runCtx = { fs: state.fs, env: [...state.env.pairs(), ...proxyEnv], cwd: state.workdir || '/', user };
+  // The classic builder runs each RUN with the declared volumes mounted: what it writes there is not
+  // committed, so later steps see the image's own content (recorded: exec-r2-volume-then-run).
+  const volumes = ctx.builder === 'classic' ? state.config.Volumes.flatMap((v) => state.fs.saveDirectory(state.fs.realpath(v) ?? v) ?? []) : [];
   const outcome: RunOutcome =
     instruction.form === 'exec' || state.shell.join(' ') !== '/bin/sh -c'
       ? simulateExec(argv, runCtx)
       : simulateShell(argv[argv.length - 1]!, runCtx);
+  for (const saved of volumes) state.fs.restoreDirectory(saved);
   const notUnderstood = [...outcome.notUnderstood];
   if (outcome.status === 'failed') {
     const certain = state.exact && mounts.length === 0;
