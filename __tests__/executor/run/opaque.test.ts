@@ -131,6 +131,16 @@ describe('exec form', () => {
     expect(text(fs, '/f')).toBe('hi\n');
   });
 
+  // Recorded: exec-r2-shell-pipefail, where SHELL ["/bin/ash", "-o", "pipefail", "-c"] fails this RUN
+  // (exit 1) and the default shell does not.
+  it('a SHELL with -o pipefail fails a pipeline whose first command fails', () => {
+    const script = 'cat /missing.txt | wc -l > /count';
+    expect(simulateExec(['/bin/ash', '-o', 'pipefail', '-c', script], ctx(bbFs()))).toMatchObject({ status: 'failed', exitCode: 1 });
+    const fs = bbFs();
+    expect(simulateExec(['/bin/sh', '-c', script], ctx(fs)).status).toBe('ok');
+    expect(text(fs, '/count')).toBe('0\n');
+  });
+
   it('failures carry the program’s status', () => {
     expect(simulateExec(['cat', '/missing'], ctx(bbFs()))).toMatchObject({ status: 'failed', exitCode: 1 });
     expect(simulateExec([], ctx(bbFs())).status).toBe('failed');

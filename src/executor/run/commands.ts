@@ -1104,53 +1104,65 @@ const printenv: CommandImpl = (sh, argv, io, env) => {
 };
 
 const shellCmd: CommandImpl = (sh, argv, io, env) => {
+  const name = argv[0] ?? 'sh';
+  const child = sh.childProcess(env);
+  // ash's option parsing: flags may be grouped (-euo pipefail), each `o` takes the next argument as an
+  // option name, and -c is a flag: the script is the first operand after the options (checked on bb:latest).
+  let minusC = false;
+  let fromStdin = false;
   let i = 1;
-  let errexit = false;
-  let script: string | undefined;
   for (; i < argv.length; i++) {
     const a = argv[i] as string;
-    if (a === '-c') {
-      script = argv[++i];
+    if (a === '--') {
       i++;
       break;
     }
-    if (/^-[a-z]+$/.test(a)) {
-      if (a.includes('e')) errexit = true;
-      if (a.includes('c')) {
-        script = argv[++i];
-        i++;
-        break;
-      }
-      continue;
+    if (a.startsWith('--')) continue; // bash's long options (--login, --norc): nothing we simulate
+    if (!/^[-+][a-zA-Z]+$/.test(a)) break;
+    const on = a[0] === '-';
+    for (const f of a.slice(1)) {
+      if (f === 'o') {
+        const opt = argv[++i];
+        // Without a name ash lists the options; with an unknown one it says so and runs nothing, exit 0.
+        if (opt === undefined) return 0;
+        if (!child.setOption(opt, on)) {
+          sh.err(io, `${name}: illegal option ${a[0]}o ${opt}`);
+          return 0;
+        }
+      } else if (f === 'c') minusC = true;
+      else if (f === 's') fromStdin = true;
+      else child.setFlag(f, on);
     }
-    break;
   }
-  const child = sh.childProcess(env);
-  child.errexit = errexit;
-  if (script === undefined) {
-    const file = argv[i];
-    if (file === undefined) {
-      sh.opaque(`${argv[0] ?? 'sh'} reading commands from stdin`);
-      const text = readAll(io.stdin);
-      const nested = sh.runNestedScript;
-      if (text === null || !nested) return 0;
-      return child.runIsolatedWith(() => nested(child, text, [], io));
-    }
-    const text = sh.readText(sh.abs(file));
-    if (text === 'ENOENT' || text === 'EISDIR') {
-      return sh.missing(io, argv[0] ?? 'sh', `${argv[0] ?? 'sh'}: can't open '${file}': No such file or directory`, 2);
+  if (minusC) {
+    const script = argv[i];
+    if (script === undefined) {
+      sh.err(io, `${name}: -c requires an argument`);
+      return 2;
     }
     const nested = sh.runNestedScript;
-    if (text === null || !nested) {
-      sh.taint(`${argv[0] ?? 'sh'} ${file}`);
-      return 0;
-    }
-    return child.runIsolatedWith(() => nested(child, text, argv.slice(i + 1), io));
+    if (!nested) return 0;
+    // A child process: its `exit` ends only the child. The operand after the script is $0.
+    return child.runIsolatedWith(() => nested(child, script, argv.slice(i + 2), io));
+  }
+  const file = argv[i];
+  if (file === undefined || fromStdin) {
+    sh.opaque(`${name} reading commands from stdin`);
+    const text = readAll(io.stdin);
+    const nested = sh.runNestedScript;
+    if (text === null || !nested) return 0;
+    return child.runIsolatedWith(() => nested(child, text, argv.slice(i), io));
+  }
+  const text = sh.readText(sh.abs(file));
+  if (text === 'ENOENT' || text === 'EISDIR') {
+    return sh.missing(io, name, `${name}: can't open '${file}': No such file or directory`, 2);
   }
   const nested = sh.runNestedScript;
-  if (!nested) return 0;
-  // A child process: its `exit` ends only the child.
-  return child.runIsolatedWith(() => nested(child, script, argv.slice(i + 1), io));
+  if (text === null || !nested) {
+    sh.taint(`${name} ${file}`);
+    return 0;
+  }
+  return child.runIsolatedWith(() => nested(child, text, argv.slice(i + 1), io));
 };
 
 const sleep: CommandImpl = () => 0;

@@ -71,6 +71,7 @@ export class Shell {
   positional: string[] = [];
   cwd = '/';
   errexit = false;
+  pipefail = false;
   xtrace = false;
   status = 0;
   condDepth = 0;
@@ -93,6 +94,7 @@ export class Shell {
     c.positional = [...this.positional];
     c.cwd = this.cwd;
     c.errexit = this.errexit;
+    c.pipefail = this.pipefail;
     c.xtrace = this.xtrace;
     c.status = this.status;
     c.condDepth = this.condDepth;
@@ -294,6 +296,30 @@ export class Shell {
     }
   }
 
+  /** `-o NAME` / `+o NAME` of sh and set; false for a name busybox ash does not know. */
+  setOption(name: string, on: boolean): boolean {
+    switch (name) {
+      case 'errexit':
+        this.errexit = on;
+        return true;
+      case 'xtrace':
+        this.xtrace = on;
+        return true;
+      case 'pipefail':
+        this.pipefail = on;
+        return true;
+      default:
+        // Known to ash (its `set -o` list) but not simulated.
+        return ['noglob', 'ignoreeof', 'monitor', 'noexec', 'verbose', 'noclobber', 'allexport', 'notify', 'nounset', 'errtrace', 'vi'].includes(name);
+    }
+  }
+
+  /** A one-letter option of sh and set (-e, -x); the others change nothing we simulate. */
+  setFlag(flag: string, on: boolean): void {
+    if (flag === 'e') this.errexit = on;
+    else if (flag === 'x') this.xtrace = on;
+  }
+
   setStatus(code: number): number {
     this.status = code;
     return code;
@@ -358,14 +384,18 @@ export class Shell {
     }
     let input: Input = io.stdin;
     let code = 0;
+    let failed = 0;
     for (const [i, item] of items.entries()) {
       const last = i === items.length - 1;
       const sink = last ? io.out : captureSink();
       const sub = this.clone();
       // Every element of a pipeline runs in its own subshell in ash.
       code = sub.runIsolatedWith(() => sub.runWithRedirects(item.node, item.redirects, { stdin: input, out: sink, err: bothStreams && !last ? sink : io.err }, item.heredocHead));
+      if (code !== 0) failed = code;
       if (sink.kind === 'capture' && !last) input = textInput(sink.unknown ? null : sink.text);
     }
+    // pipefail: the status of the last command that failed (checked on bb:latest: `(exit 2) | (exit 3) | true` is 3).
+    if (this.pipefail) code = failed;
     this.setStatus(code);
     this.maybeErrexit();
     return code;
@@ -1106,25 +1136,26 @@ export class Shell {
           return 0;
         };
       case 'set':
-        return (argv) => {
+        return (argv, io) => {
           for (let i = 1; i < argv.length; i++) {
             const a = argv[i] as string;
             if (a === '--') {
               this.positional = argv.slice(i + 1);
               break;
             }
-            if (a === '-o' || a === '+o') {
-              const opt = argv[++i];
-              if (opt === 'errexit') this.errexit = a === '-o';
-              else if (opt === 'xtrace') this.xtrace = a === '-o';
-              else if (opt === 'pipefail' && a === '-o') this.opaque('set -o pipefail');
-              continue;
-            }
-            if (/^[-+][a-z]+$/.test(a)) {
+            if (/^[-+][a-zA-Z]+$/.test(a)) {
               const on = a[0] === '-';
               for (const f of a.slice(1)) {
-                if (f === 'e') this.errexit = on;
-                else if (f === 'x') this.xtrace = on;
+                if (f !== 'o') {
+                  this.setFlag(f, on);
+                  continue;
+                }
+                // Grouped flags too (`set -euo pipefail`): each `o` takes the next argument.
+                const opt = argv[++i];
+                if (opt !== undefined && !this.setOption(opt, on)) {
+                  this.err(io, `sh: set: line 0: illegal option ${a[0]}o ${opt}`);
+                  return 1;
+                }
               }
               continue;
             }
