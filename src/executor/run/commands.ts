@@ -264,7 +264,7 @@ const test: CommandImpl = (sh, argv, io) => {
   if (name === '[' || name === '[[') {
     const close = name === '[' ? ']' : ']]';
     if (args[args.length - 1] !== close) {
-      sh.err(io, `sh: ${name}: missing ${close}`);
+      sh.err(io, `sh: missing ${close}`);
       return 2;
     }
     args = args.slice(0, -1);

@@ -61,14 +61,10 @@ function runNested(sh: Shell, script: string, args: string[], io: Io): number {
     return 0;
   }
   try {
-    if (tree.rootNode.hasError) {
-      sh.taint('unparseable shell');
-      return 0;
-    }
     const saved = sh.positional;
     sh.positional = args;
     try {
-      return sh.run(tree.rootNode, io);
+      return tree.rootNode.hasError ? sh.runUnparsed(tree.rootNode, io) : sh.run(tree.rootNode, io);
     } finally {
       sh.positional = saved;
     }

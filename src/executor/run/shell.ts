@@ -570,6 +570,28 @@ export class Shell {
       this.opaque('(( )) arithmetic command');
       return this.setStatus(0);
     }
+    // ash splits words at blanks only, where tree-sitter-bash also reads `[-n x]` and `[ -n x]` as tests.
+    const openNode = node.children[0];
+    const close = node.children[node.childCount - 1];
+    const before = node.children[node.childCount - 2];
+    if (openNode && node.children[1]?.startIndex === openNode.endIndex) {
+      // `[-n x]`: a command named `[-n` (checked on bb:latest: "sh: [-n: not found", exit 127).
+      const word = /^\S+/.exec(node.text)?.[0] ?? open;
+      if (PLAIN_BRACKET_WORD.test(word)) return this.runGluedName(word, node.text, io);
+      this.taint(`${open} glued to its first argument`);
+      return this.setStatus(0);
+    }
+    let closeGlued = false;
+    if (close && before && before !== openNode && close.startIndex === before.endIndex) {
+      // `[ -n x]`: the last argument is `x]` and the closing bracket is missing (checked: "sh: missing ]", exit 2).
+      let last: Node | null = before;
+      while (last && !WORD_TYPES.has(last.type)) last = last.lastChild;
+      if (!last || !['word', 'number'].includes(last.type) || !/^[\w,.:/=+@%-]+$/.test(last.text)) {
+        this.taint(`${open} ] glued to its last argument`);
+        return this.setStatus(0);
+      }
+      closeGlued = true;
+    }
     const argv: string[] = [open];
     const flatten = (n: Node): boolean => {
       if (WORD_TYPES.has(n.type) && n.type !== 'regex') {
@@ -589,8 +611,42 @@ export class Shell {
       this.opaque(`${open} ] on an unknown value`);
       return this.setStatus(0);
     }
-    argv.push(open === '[[' ? ']]' : ']');
+    if (closeGlued) argv[argv.length - 1] += close?.text ?? '';
+    else argv.push(open === '[[' ? ']]' : ']');
     return this.execArgv(argv, io, new Map(), node.text);
+  }
+
+  /**
+   * A command whose name is a bracket glued to more text (`[-n`, `[test,`): ash looks it up like any
+   * other command, and a name no file has fails with 127. If something could answer to it, opaque.
+   */
+  private runGluedName(name: string, text: string, io: Io): number {
+    if (this.funcs.has(name) || this.findExecutable(name, this.env()) !== 'missing') {
+      this.taint(`a command named ${name}`);
+      return this.setStatus(0);
+    }
+    return this.execArgv([name], io, this.env(), text);
+  }
+
+  /**
+   * A script tree-sitter-bash could not parse. It also fails on some scripts ash runs, so only a mistake
+   * whose outcome is certain is simulated: a whole script like `['cmd', 'arg']` (an exec-form array in
+   * single quotes, which the Dockerfile reads as shell form), whose first word ash takes for a command
+   * named `[cmd,` (recorded: exec-r2-exec-form-vars, "sh: [test,: not found", exit 127). Anything else
+   * is opaque.
+   */
+  runUnparsed(root: Node, io: Io): number {
+    const statements = root.namedChildren.filter((c) => c.type !== 'comment');
+    const only = statements.length === 1 ? statements[0] : undefined;
+    const [open, cmd] = only?.type === 'ERROR' && only.childCount === 2 ? only.children : [];
+    const nameNode = cmd?.type === 'command' ? (cmd.childForFieldName('name')?.namedChildren[0] ?? null) : null;
+    const simple = cmd?.namedChildren.every((c) => c.type === 'command_name' || WORD_TYPES.has(c.type));
+    if (open && cmd && nameNode && simple && !cmd.hasError && (open.type === '[' || open.type === '[[') && cmd.startIndex === open.endIndex && !/[\]*?[]/.test(nameNode.text)) {
+      const rest = this.expandWord(nameNode);
+      if (rest !== null) return this.runGluedName(open.type + rest, only?.text ?? '', io);
+    }
+    this.taint('unparseable shell');
+    return this.setStatus(0);
   }
 
   private runDeclaration(node: Node, io: Io): number {
@@ -1663,6 +1719,9 @@ function expansionLead(node: Node): string {
 function isQuotedAtAll(node: Node): boolean {
   return node.type === 'string';
 }
+
+/** A bracket glued to plain characters (`[-n`, `[[-f`): a literal command name, no quoting, expansion or glob. */
+const PLAIN_BRACKET_WORD = /^\[\[?[\w,.:/=+@%!-]+$/;
 
 const WORD_TYPES = new Set([
   'word', 'string', 'raw_string', 'concatenation', 'simple_expansion', 'expansion', 'command_substitution',
