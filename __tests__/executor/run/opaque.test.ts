@@ -52,6 +52,12 @@ describe('opaque commands', () => {
     expect(out.notUnderstood[0]).toBe('apk add');
   });
 
+  it('an option name ash does not know is only opaque for bash, which may know it', () => {
+    const { fs, out } = run("bash -o posix -c 'echo hi > /f'", { fs: bbWith('/bin/bash') });
+    expect(out).toEqual({ status: 'opaque', exitCode: 0, notUnderstood: ['bash -o posix'] });
+    expect(text(fs, '/f')).toBe('hi\n');
+  });
+
   it('output we cannot compute still creates the file, with unknown content', () => {
     const { fs, out } = run('ls -l /etc > /listing');
     expect(out.status).toBe('opaque');

@@ -1126,6 +1126,11 @@ const shellCmd: CommandImpl = (sh, argv, io, env) => {
         // Without a name ash lists the options; with an unknown one it says so and runs nothing, exit 0.
         if (opt === undefined) return 0;
         if (!child.setOption(opt, on)) {
+          // bash and dash know other options (posix, braceexpand...): only ash's refusal is certain.
+          if (!['sh', 'ash'].includes(basename(name))) {
+            sh.opaque(`${name} -o ${opt}`);
+            continue;
+          }
           sh.err(io, `${name}: illegal option ${a[0]}o ${opt}`);
           return 0;
         }
