@@ -228,6 +228,11 @@ function startStage(planned: PlannedStage, built: Map<number, StageState>, opts:
       // The classic builder does not carry ARGs into a child stage: only the config's ENV survives.
       state.env = EnvList.from(parseEnvArray(parent.config.Env));
       state.buildArgs = new EnvList();
+    } else {
+      // BuildKit starts from the parent's state (its ARG values included) and applies the config's
+      // ENV on top, so an ENV wins over an ARG of the same name and moves to the end of the list
+      // (recorded: cache-r3-env-shadows-arg).
+      for (const [k, v] of parseEnvArray(parent.config.Env)) state.env.set(k, v);
     }
     fromStep.vertex = opts.builder === 'classic';
   } else {

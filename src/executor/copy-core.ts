@@ -198,7 +198,9 @@ export function copyFromContext(entry: ContextEntry, dest: string, opts: CopyOpt
   const uid = opts.uid;
   const gid = opts.gid;
   if (entry.type === 'dir') {
-    ensureDir(fs, dest, opts.mode ?? entry.mode, uid, gid);
+    // The directory a COPY creates for a directory source is 0755 (or --chmod); the ones below it
+    // keep their modes (recorded: cache-r3-chmod-ignored-reincluded, cache-r3-dir-mode-through-stages).
+    ensureDir(fs, dest, opts.mode ?? (rel === '' ? 0o755 : entry.mode), uid, gid);
     const realDir = fs.realpath(dest) ?? dest;
     const dir = fs.directory(realDir);
     for (const name of ctx.context.children(entry.path)) {
@@ -223,18 +225,22 @@ export function copyFromContext(entry: ContextEntry, dest: string, opts: CopyOpt
   }
 }
 
-/** A context file as stage content: size and digest now, bytes read from the context only if a RUN needs them. */
+/**
+ * A context file as stage content: size and digest now, bytes read from the context only if a RUN
+ * needs them. The digest is of the bytes alone: the mode lives on the copied file, so a RUN that
+ * restores a mode restores the stage's output too (recorded: cache-r3-chmod-normalized-by-run).
+ */
 function contextContent(entry: ContextEntry, ctx: StepContext): ExternalContent {
-  return { size: entry.size, digest: entry.digest, load: () => ctx.context.readFile(entry.path) };
+  return { size: entry.size, digest: entry.contentDigest ?? entry.digest, load: () => ctx.context.readFile(entry.path) };
 }
 
 /** Copies a path from another stage's filesystem (COPY --from), keeping links and modes. */
-export function copyBetweenStages(from: StageFs, src: string, dest: string, opts: CopyOptions, to: StageFs): void {
+export function copyBetweenStages(from: StageFs, src: string, dest: string, opts: CopyOptions, to: StageFs, top = true): void {
   const info = from.lstat(src);
   if (!info) return;
   if (info.type === 'dir') {
-    ensureDir(to, dest, opts.mode ?? info.mode, opts.uid, opts.gid);
-    for (const name of from.readdir(src) ?? []) copyBetweenStages(from, posix.join(src, name), posix.join(dest, name), opts, to);
+    ensureDir(to, dest, opts.mode ?? (top ? 0o755 : info.mode), opts.uid, opts.gid);
+    for (const name of from.readdir(src) ?? []) copyBetweenStages(from, posix.join(src, name), posix.join(dest, name), opts, to, false);
   } else if (info.type === 'symlink') {
     replace(to, dest);
     to.symlink(info.linkTarget ?? '', dest);

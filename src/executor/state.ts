@@ -89,10 +89,12 @@ export interface ResolvedUser {
 }
 
 /**
- * Resolves `user[:group]` through the stage's /etc/passwd and /etc/group, as the builder does
- * for `--chown` and USER. Returns undefined for a name it cannot find.
+ * Resolves `user[:group]` through the stage's /etc/passwd and /etc/group, as the builder does for
+ * USER. Returns undefined for a name it cannot find. A uid with no passwd entry runs a RUN with
+ * group 0 (`uid=1000 gid=0(root)`, recorded with both builders); elsewhere (`runtime` false) the
+ * group is taken to be the uid.
  */
-export function resolveUser(fs: StageFs, spec: string): ResolvedUser | undefined {
+export function resolveUser(fs: StageFs, spec: string, runtime = false): ResolvedUser | undefined {
   const [userPart = '', groupPart] = spec.split(':', 2);
   const passwd = readTable(fs, '/etc/passwd');
   const groups = readTable(fs, '/etc/group');
@@ -102,7 +104,7 @@ export function resolveUser(fs: StageFs, spec: string): ResolvedUser | undefined
   if (/^\d+$/.test(userPart)) {
     uid = Number(userPart);
     const row = passwd.find((r) => r[2] === userPart);
-    gid = row ? Number(row[3]) : uid === 0 ? 0 : uid;
+    gid = row ? Number(row[3]) : uid === 0 || runtime ? 0 : uid;
     name = row?.[0] ?? userPart;
   } else {
     const row = passwd.find((r) => r[0] === userPart);

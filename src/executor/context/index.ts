@@ -42,6 +42,8 @@ export interface ContextEntry {
   linkTarget?: string;
   /** 16-hex XXH64: BuildKit-style content checksum (see digest.ts). */
   digest: string;
+  /** Regular files: XXH64 of the bytes alone, as a stage filesystem digests file content. */
+  contentDigest?: string;
   /**
    * Set when the entry was a special file on disk. With BuildKit, sockets and devices become empty
    * regular files (type 'file'); with the classic builder, FIFOs and devices stay type 'other'.
@@ -243,8 +245,12 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
         continue;
       }
       const cached = statCache.lookup(e.path, e);
-      if (cached) e.recordDigest = cached;
-      else pending.push(e);
+      if (cached) {
+        e.contentDigest = cached.content;
+        e.recordDigest = cached.record;
+      } else {
+        pending.push(e);
+      }
     }
     hashed = pending.length;
     let done = totalFiles - hashed;
@@ -293,6 +299,7 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
       digest = leafDigest(h, header);
     }
     const entry: ContextEntry = { path: rel, type: w.type, mode: w.mode, size: w.size, digest };
+    if (w.type === 'file') entry.contentDigest = w.contentDigest!;
     if (w.linkTarget !== undefined) entry.linkTarget = w.linkTarget;
     if (w.special) entry.special = w.special;
     entries.set(rel, entry);

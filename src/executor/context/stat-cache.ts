@@ -90,8 +90,8 @@ export class StatCache {
     return cache;
   }
 
-  /** The cached record digest when the file is unchanged, else undefined. */
-  lookup(rel: string, st: StatLike): string | undefined {
+  /** The cached content and record digests when the file is unchanged, else undefined. */
+  lookup(rel: string, st: StatLike): { content: string; record: string } | undefined {
     const i = this.index.get(rel);
     if (i === undefined) return undefined;
     const s = this.stats;
@@ -103,7 +103,7 @@ export class StatCache {
     this.next.set(rel, i);
     this.reusedCount++;
     const d = i * HEX;
-    return this.digests.slice(d + 16, d + 32);
+    return { content: this.digests.slice(d, d + 16), record: this.digests.slice(d + 16, d + 32) };
   }
 
   record(rel: string, st: StatLike, digest: string, record: string): void {

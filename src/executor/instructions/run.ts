@@ -28,7 +28,7 @@ export async function applyRun(state: StageState, instruction: RunInstruction, c
     mounts,
     platform: state.platform,
   };
-  const resolved = resolveUser(state.fs, state.user || 'root');
+  const resolved = resolveUser(state.fs, state.user || 'root', true);
   if (!resolved && state.user && state.exact && !/^\d+(:\d+)?$/.test(state.user)) {
     throw stepError(ctx, instruction, 'DF3210', `unable to find user ${state.user}: no matching entries in the image's /etc/passwd`, 'Create the user in an earlier RUN (adduser), or use a numeric uid.');
   }
