@@ -90,7 +90,7 @@ const PROXY_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_pr
 /** Unknowns that can change only a command's output or status, never a file (their writes to files are flagged separately). */
 const READ_ONLY_UNKNOWNS = [
   'stat', '$(...) command substitution', 'read from unknown input', 'command -v', 'type ', '$((...)) arithmetic', '(( )) arithmetic',
-  'set -o pipefail', '$RANDOM', '[ ] on an unknown value', '[[ ] on an unknown value', 'test ] on an unknown value', 'env output',
+  '$RANDOM', '[ ] on an unknown value', '[[ ] on an unknown value', 'test ] on an unknown value', 'env output',
 ];
 /** Programs that only print (their output reaches a file only through a redirection, which is flagged on its own). */
 const READ_ONLY_PROGRAMS = new Set(['id', 'uname', 'date', 'printenv', 'hostname', 'whoami', 'pwd', 'grep', 'wc', 'head', 'tail', 'sort', 'uniq', 'cut', 'tr', 'which', 'nproc', 'df', 'du', 'free', 'ps', 'md5sum', 'sha1sum', 'sha256sum', 'cksum', 'basename', 'dirname', 'seq', 'expr', 'sleep', 'true', 'false']);
