@@ -142,12 +142,15 @@ export async function runPipeline(opts: PipelineOptions, store: CacheStore, reco
   const prediction = predict(result, store, { noCache: opts.noCache ?? false, noCacheFilter: opts.noCacheFilter ?? [], stepId });
   if (record) {
     // Like BuildKit, the steps that completed are cached even when a later step fails.
-    const entries = result.steps
-      .filter((s) => s.key && s !== result.failedStep)
-      .map((s) => {
-        const rec = { digest: s.key!.digest, builder: opts.builder, parent: s.key!.parent, parts: s.key!.parts, meta: s.key!.meta ?? {} };
-        return s.key!.manifests ? { stepId: stepId(s), record: rec, manifests: s.key!.manifests } : { stepId: stepId(s), record: rec };
-      });
+    const entries = result.steps.flatMap((s, i) => {
+      if (!s.key || s === result.failedStep) return [];
+      const rec = { digest: s.key.digest, builder: opts.builder, parent: s.key.parent, parts: s.key.parts, meta: s.key.meta ?? {} };
+      const entry: Parameters<CacheStore['save']>[0][number] = { stepId: stepId(s), record: rec };
+      if (s.key.manifests) entry.manifests = s.key.manifests;
+      const image = prediction.steps[i]?.image;
+      if (image) entry.image = image;
+      return [entry];
+    });
     store.save(entries);
   }
   const unknownBases = [...new Set(plan.stages.flatMap((s) => (s.base.kind === 'image' && !opts.baseImages.has(s.base.ref) ? [s.base.ref] : [])))];

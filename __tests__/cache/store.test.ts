@@ -49,6 +49,24 @@ beforeAll(async () => {
 });
 
 describe('CacheStore: save and read back', () => {
+  it('keeps the classic images of a key: the usual one until another is recorded, then all, newest last', () => {
+    const dir = tempDir();
+    const e = entry(STEP, 'echo c', 'aaaaaaaaaaaaaaaa');
+    new CacheStore(dir).save([e]);
+    expect(new CacheStore(dir).classicImages(e.record.digest)).toEqual([{ parent: 'aaaaaaaaaaaaaaaa', image: e.record.digest }]);
+    // Built again on another parent image (after a --no-cache build).
+    new CacheStore(dir).save([{ ...e, image: { parent: 'bbbbbbbbbbbbbbbb', image: 'cccccccccccccccc' } }]);
+    new CacheStore(dir).save([{ ...e, image: { parent: 'bbbbbbbbbbbbbbbb', image: 'cccccccccccccccc' } }]);
+    const store = new CacheStore(dir);
+    expect(store.classicImages(e.record.digest)).toEqual([
+      { parent: 'aaaaaaaaaaaaaaaa', image: e.record.digest },
+      { parent: 'bbbbbbbbbbbbbbbb', image: 'cccccccccccccccc' },
+    ]);
+    expect(store.get(e.record.digest)?.parts).toEqual(e.record.parts);
+    expect(store.classicImages('dddddddddddddddd')).toEqual([]);
+    assertStoreValid(dir);
+  });
+
   it('writes manifests as canonical JSON whose bytes hash to their name, and still reads the first format', () => {
     const dir = tempDir();
     // Keys out of order on purpose: the stored text sorts them.

@@ -1,6 +1,6 @@
 import { canonicalJson, hashJson } from '../executor/hash.js';
 import type { BuildResult, ContentSource, FileManifest, StepResult } from '../executor/types.js';
-import type { CacheStore, StoredRecord } from './store.js';
+import type { CacheStore, ClassicImage, StoredRecord } from './store.js';
 
 /** One input that differs from the closest earlier record of the same step. */
 export type Change =
@@ -8,6 +8,8 @@ export type Change =
   | { part: 'env'; name: string; old: string | null; new: string | null; arg: boolean }
   | { part: 'stage-output'; stage: string; path: string }
   | { part: 'base'; old: string; new: string }
+  /** Classic builder: this very key was built, but only on images of the steps above that a later build replaced. */
+  | { part: 'parent-image' }
   | { part: 'command' | 'shell' | 'user' | 'cwd' | 'dest' | 'chown' | 'chmod' | 'sources' | 'mounts' | 'network' | 'security' | 'link' | 'platform' | 'config' | 'other'; old: unknown; new: unknown };
 
 export interface StepPointer {
@@ -31,6 +33,8 @@ export interface MissReason {
 export interface StepPrediction {
   cached: boolean | null;
   reason: MissReason | null;
+  /** Classic builder: an image other than the usual one (the key's digest on its parent key), to record. */
+  image?: ClassicImage;
 }
 
 export interface Prediction {
@@ -63,6 +67,25 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
   let classicBust: number | null = null;
   let currentStage = -1;
   const filter = new Set((opts.noCacheFilter ?? []).map((s) => s.toLowerCase()));
+  // The classic builder looks a step up among the images built on its parent's image: after a
+  // --no-cache build the steps have new images, and what was built on the old ones is out of reach
+  // (recorded: cache-r3-nocache-then-older-variant). Images are named by their key digest until a
+  // key is built again.
+  const classic = result.builder === 'classic';
+  const imageOf = new Map<string, string>();
+  const parentImageOf = (key: NonNullable<StepResult['key']>): string | null => (key.parent === null ? null : (imageOf.get(key.parent) ?? key.parent));
+  const classicImage = (i: number, key: NonNullable<StepResult['key']>, reused: ClassicImage | undefined): void => {
+    if (reused) {
+      imageOf.set(key.digest, reused.image);
+      return;
+    }
+    if (imageOf.has(key.digest)) return;
+    const built = store.classicImages(key.digest);
+    const parent = parentImageOf(key);
+    const image = built.length === 0 ? key.digest : hashJson({ digest: key.digest, parent, generation: built.length });
+    imageOf.set(key.digest, image);
+    if (image !== key.digest || parent !== key.parent) out[i]!.image = { parent, image };
+  };
 
   result.steps.forEach((step, i) => {
     if (step.stage.index !== currentStage) {
@@ -88,7 +111,10 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
     if (bypass) {
       out.push({ cached: false, reason: { cause: 'no-cache', changes: [], follows: null } });
       rootOf.set(i, i);
-      if (result.builder === 'classic') classicBust = i;
+      if (classic) {
+        classicBust = i;
+        classicImage(i, key, undefined);
+      }
       return;
     }
     if (result.builder === 'classic' && classicBust !== null && step.kind !== 'FROM') {
@@ -99,17 +125,27 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
         ? { cause: 'knock-on', changes: diffParts(previous, step, store), follows: pointer(result.steps[rootOf.get(i)!]!) }
         : { cause: 'cold', changes: [], follows: null };
       out.push({ cached: false, reason });
+      classicImage(i, key, undefined);
       return;
     }
     // An identical step earlier in this build: the classic builder finds the image it just committed
     // (recorded: cache-identical-stages-dedup). BuildKit merges such steps instead (vertex false).
     const builtEarlier = step.kind !== 'FROM' && byDigest.has(key.digest) && byDigest.get(key.digest)! < i;
-    if (store.has(key.digest) || builtEarlier) {
+    if (classic) {
+      const parentImage = parentImageOf(key);
+      const found = builtEarlier ? undefined : store.classicImages(key.digest).reverse().find((img) => img.parent === parentImage);
+      if (found || builtEarlier) {
+        out.push({ cached: true, reason: null });
+        classicImage(i, key, found);
+        return;
+      }
+    } else if (store.has(key.digest) || builtEarlier) {
       out.push({ cached: true, reason: null });
       return;
     }
     const previous = closestRecord(store, step, opts.stepId(step));
     const changes = previous ? diffParts(previous, step, store) : [];
+    if (classic && previous?.digest === key.digest && changes.length === 0) changes.push({ part: 'parent-image' });
     const parentMissed = parentIndex !== undefined && out[parentIndex]?.cached === false;
     let reason: MissReason;
     if (!previous || (!parentMissed && changes.length === 0 && previous.parent !== key.parent)) {
@@ -126,8 +162,9 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
       reason = { cause: 'inputs', changes, follows: null };
     }
     // A classic FROM is never "Using cache" but never busts the steps after it either.
-    if (result.builder === 'classic' && step.kind !== 'FROM') classicBust = i;
+    if (classic && step.kind !== 'FROM') classicBust = i;
     out.push({ cached: false, reason });
+    if (classic) classicImage(i, key, step.kind === 'FROM' ? { parent: null, image: key.digest } : undefined);
   });
 
   let reused = 0;

@@ -27,6 +27,18 @@ export interface StoredRecord {
   manifests?: Record<string, string>;
   /** What the step did, to show on a later hit without re-simulating. */
   summary?: unknown;
+  /**
+   * Classic builder: the images built for this key, oldest first, each on the image its parent step
+   * had then. Absent while there is only the usual one: named by the digest, on `parent`. Not part of
+   * the digest.
+   */
+  images?: ClassicImage[];
+}
+
+/** A classic builder image: which image it was built on (null at FROM) and its identity. */
+export interface ClassicImage {
+  parent: string | null;
+  image: string;
 }
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -101,11 +113,18 @@ export class CacheStore {
     return ok;
   }
 
+  /** The classic builder's images for a key, oldest first; none when the key was never built. */
+  classicImages(digest: string): ClassicImage[] {
+    const rec = this.get(digest);
+    if (!rec) return [];
+    return Array.isArray(rec.images) ? rec.images.filter(isClassicImage) : [{ parent: rec.parent, image: digest }];
+  }
+
   /** Records a build's steps. Holds the lock; every file is replaced atomically. */
-  save(entries: Array<{ stepId: string; record: Omit<StoredRecord, 'format' | 'manifests'>; manifests?: Record<string, FileManifest> }>): void {
+  save(entries: Array<{ stepId: string; record: Omit<StoredRecord, 'format' | 'manifests'>; manifests?: Record<string, FileManifest>; image?: ClassicImage }>): void {
     this.withLock(() => {
       const stepUpdates = new Map<string, string[]>();
-      for (const { stepId, record, manifests } of entries) {
+      for (const { stepId, record, manifests, image } of entries) {
         const manifestRefs: Record<string, string> = {};
         for (const [name, m] of Object.entries(manifests ?? {})) {
           const { text, digest } = manifestText(m);
@@ -114,7 +133,15 @@ export class CacheStore {
         }
         const full: StoredRecord = { format: RECORD_FORMAT, ...record, manifests: manifestRefs };
         const rf = this.file('records', record.digest);
-        if (!fs.existsSync(rf) || this.get(record.digest) === undefined) writeAtomic(rf, JSON.stringify(full));
+        const stored = fs.existsSync(rf) ? this.get(record.digest) : undefined;
+        if (image) {
+          // A classic image other than the usual one: kept beside the earlier ones, newest last.
+          const before = stored ? (Array.isArray(stored.images) ? stored.images.filter(isClassicImage) : [{ parent: stored.parent, image: record.digest }]) : [];
+          const images = [...before.filter((i) => i.image !== image.image || i.parent !== image.parent), image];
+          writeAtomic(rf, JSON.stringify({ ...(stored ?? full), images }));
+        } else if (!stored) {
+          writeAtomic(rf, JSON.stringify(full));
+        }
         this.stepsCache.delete(stepId);
         const list = stepUpdates.get(stepId) ?? [...this.history(stepId)];
         const i = list.indexOf(record.digest);
@@ -310,6 +337,12 @@ function takeOver(lock: string): void {
 function lockIsStale(file: string): boolean {
   const text = safeRead(file);
   return /^[1-9][0-9]*$/.test(text) ? !processAlive(Number(text)) : olderThan(file, 5_000);
+}
+
+function isClassicImage(v: unknown): v is ClassicImage {
+  if (!v || typeof v !== 'object') return false;
+  const i = v as Partial<ClassicImage>;
+  return (i.parent === null || typeof i.parent === 'string') && typeof i.image === 'string';
 }
 
 function isStepList(v: unknown): v is string[] {

@@ -19,6 +19,8 @@ export function changeText(c: Change): string {
       return `the base image changed (${c.old} → ${c.new})`;
     case 'stage-output':
       return `stage ${c.stage}'s ${c.path} changed`;
+    case 'parent-image':
+      return 'built before only on images that a later --no-cache build replaced';
     case 'command':
       return 'the command text changed';
     case 'shell':
