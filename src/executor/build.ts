@@ -28,10 +28,13 @@ export async function executeBuild(opts: ExecuteOptions): Promise<BuildResult> {
   const seenVertices = new Set<string>();
   // BuildKit merges identical vertices of one build (two stages FROM the same image, the same RUN
   // on the same parent): it runs and prints such a step once (recorded: cache-identical-stages-dedup).
+  // Identical means the same definition, not the same key: `FROM bb:v1` and `FROM bb:latest`, or COPYs
+  // of equal files from two directories, stay two steps, the second taken from the cache the first
+  // just filled (recorded: cache-r4-alias-tag-stages).
   const mergeIdentical = (step: StepResult): void => {
-    if (builder !== 'buildkit' || !step.vertex || !step.key) return;
-    if (seenVertices.has(step.key.digest)) step.vertex = false;
-    else seenVertices.add(step.key.digest);
+    if (builder !== 'buildkit' || !step.vertex || !step.definition) return;
+    if (seenVertices.has(step.definition)) step.vertex = false;
+    else seenVertices.add(step.definition);
   };
   const steps: StepResult[] = [];
   const globalDeclared = new Set([...plan.globalArgs.keys()]);
@@ -176,6 +179,8 @@ function finishStep(step: StepResult, out: StepOutput, layer: StepResult['layer'
       step.key.meta = { args: state.buildArgs.pairs().map(([k]) => k) };
       if (out.sources) step.key.meta.sources = out.sources;
       state.lastKey = step.key.digest;
+      step.definition = hashJson({ parent: out.noParent ? null : state.lastDefinition, parts, sources: out.sources ?? null });
+      state.lastDefinition = step.definition;
     }
   } else {
     // Classic: every instruction is a cached image keyed by its parent image and the whole config.
@@ -243,6 +248,10 @@ function startStage(planned: PlannedStage, built: Map<number, StageState>, opts:
       fromStep.vertex = true;
       fromStep.key = { parent: null, parts, digest: hashJson({ parent: null, parts }), meta: { ref: planned.base.kind === 'image' ? planned.base.ref : 'scratch' } };
       state.lastKey = fromStep.key.digest;
+      if (opts.builder === 'buildkit') {
+        fromStep.definition = hashJson({ from: planned.base.kind === 'image' ? planned.base.ref : 'scratch', platform: planned.platform });
+        state.lastDefinition = fromStep.definition;
+      }
     } else {
       fromStep.vertex = opts.builder === 'classic';
       if (opts.builder === 'classic') {
@@ -269,6 +278,7 @@ function emptyState(ref: StepResult['stage'], platform: string): StageState {
     history: [],
     layers: 0,
     lastKey: null,
+    lastDefinition: null,
     platform,
     exact: true,
   };

@@ -71,6 +71,12 @@ export interface StageState {
   layers: number;
   /** Key digest of the last vertex: the parent of the next one. */
   lastKey: string | null;
+  /**
+   * BuildKit: the previous vertex's definition, what identical steps are merged by. It differs from
+   * the key where the key leaves something out: the image name as written (`bb:v1` and `bb:latest`
+   * are one image), a COPY source's directory.
+   */
+  lastDefinition: string | null;
   platform: string;
   /** Whether the filesystem still holds exactly known content (false after an opaque step). */
   exact: boolean;

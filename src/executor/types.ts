@@ -61,6 +61,8 @@ export interface StepResult {
   /** Whether this builder runs and caches the instruction as a step of its own. */
   vertex: boolean;
   key: StepKey | null;
+  /** BuildKit vertices: the step's definition, by which identical steps of one build are merged (see StageState.lastDefinition). */
+  definition?: string;
   /** Filesystem changes; null for instructions that touch no filesystem. */
   layer: LayerDiff | null;
   /** Whether the instruction adds a layer to the image (BuildKit: by kind; classic: by diff). */
