@@ -135,7 +135,10 @@ export async function runPipeline(opts: PipelineOptions, store: CacheStore, reco
   }
   const seen = opts.wrapContext ? opts.wrapContext(context, plan) : context;
 
-  const result = await executeBuild({ builder: opts.builder, parsed, plan, context: seen, buildArgs: opts.buildArgs, baseImages: opts.baseImages });
+  const noCacheStages = new Set((opts.noCacheFilter ?? []).map((s) => s.toLowerCase()));
+  const cachedMeta = (s: StepResult): Record<string, unknown> | undefined =>
+    opts.noCache || (s.stage.name !== null && noCacheStages.has(s.stage.name.toLowerCase())) || !s.key ? undefined : store.get(s.key.digest)?.meta;
+  const result = await executeBuild({ builder: opts.builder, parsed, plan, context: seen, buildArgs: opts.buildArgs, baseImages: opts.baseImages, cachedMeta });
   opts.afterExecute?.(result, plan);
   const scope = hashJson({ context: contextDir, dockerfile: dockerfilePath, builder: opts.builder });
   const stepId = opts.stepId ?? ((s: StepResult): string => hashJson({ scope, stage: s.stage.name?.toLowerCase() ?? s.stage.index, position: s.position, kind: s.kind }));

@@ -19,6 +19,8 @@ export interface ExecuteOptions {
   buildArgs: Map<string, string>;
   /** Images the user gave with --base-image, by reference as written in FROM. */
   baseImages: Map<string, BaseImage>;
+  /** The stored meta of a step's key when the builder would take it from the cache (see keepCachedDirModes). */
+  cachedMeta?: (step: StepResult) => Record<string, unknown> | undefined;
 }
 
 /** Runs the plan's stages in order through the instruction executors, one layer record per instruction. */
@@ -113,6 +115,7 @@ export async function executeBuild(opts: ExecuteOptions): Promise<BuildResult> {
       }
       const layer = state.fs.endStep();
       finishStep(step, out, layer, state, builder);
+      keepCachedDirModes(step, layer, state, opts);
       mergeIdentical(step);
     }
     built.set(planned.stage.index, state);
@@ -202,6 +205,25 @@ function finishStep(step: StepResult, out: StepOutput, layer: StepResult['layer'
     state.history.push(entry);
     step.history = entry;
     if (out.createsLayer) state.layers++;
+  }
+}
+
+/**
+ * BuildKit's COPY key leaves out the modes of context directories, so a COPY that hits keeps the
+ * output it had when it was built, directory modes included, even if the context's have changed
+ * since (recorded: cache-r3-dir-mode-through-stages). The key's meta keeps the modes a COPY gave its
+ * directories; on a hit they are put back, so later steps (a COPY --from of the directory) see
+ * what the real builder's snapshot holds.
+ */
+function keepCachedDirModes(step: StepResult, layer: StepResult['layer'], state: StageState, opts: ExecuteOptions): void {
+  if (opts.builder !== 'buildkit' || !step.key || !layer || (step.kind !== 'COPY' && step.kind !== 'ADD')) return;
+  const modes: Record<string, number> = {};
+  for (const c of layer.changes) if (c.type === 'dir' && c.change !== 'removed' && c.mode !== undefined) modes[c.path] = c.mode;
+  (step.key.meta ??= {}).dirModes = modes;
+  const cached = opts.cachedMeta?.(step)?.dirModes;
+  if (!cached || typeof cached !== 'object') return;
+  for (const [path, mode] of Object.entries(cached as Record<string, unknown>)) {
+    if (typeof mode === 'number' && state.fs.lstat(path)?.type === 'dir' && modes[path] !== undefined && modes[path] !== mode) state.fs.chmod(path, mode);
   }
 }
 
