@@ -153,7 +153,7 @@ function hashHere(h: Hasher, root: string, list: WalkedEntry[], settle: Settle):
 function hashOne(h: Hasher, root: string, e: WalkedEntry, buf: Buffer, settle: Settle): void {
   let result: { digest: string; bytes: number };
   try {
-    result = hashFileContentSync(h, path.join(root, e.path), buf);
+    result = hashFileContentSync(h, inRoot(root, e.path), buf);
   } catch (err) {
     throw unreadable(e.path, err);
   }
@@ -180,6 +180,11 @@ async function hashInPipeline(h: Hasher, root: string, pipeline: HashPipeline, n
     settled[i] = 1;
   }
   for (let i = 0; i < numbered.length; i++) if (!settled[i]) hashOne(h, root, numbered[i]!, buf, settle);
+}
+
+/** An entry's absolute path: plain concatenation, as the walk's paths are clean (path.join normalises, 30,000 times). */
+function inRoot(root: string, rel: string): string {
+  return root.endsWith('/') ? root + rel : `${root}/${rel}`;
 }
 
 /** Bytes to read plus a per-file cost: what decides whether a second thread is worth starting. */
@@ -219,10 +224,10 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
         if (e.type !== 'file' || e.special) return;
         numbered.push(e);
         if (pipeline) {
-          pipeline.add(path.join(root, e.path));
+          pipeline.add(inRoot(root, e.path));
         } else if ((found += e.size + PER_FILE_COST) >= minWork) {
           pipeline = newPipeline();
-          for (const n of numbered) pipeline.add(path.join(root, n.path));
+          for (const n of numbered) pipeline.add(inRoot(root, n.path));
         }
       }
     : undefined;
@@ -271,7 +276,7 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
         pipeline = newPipeline();
         numbered.length = 0;
         for (const e of pending) {
-          pipeline.add(path.join(root, e.path));
+          pipeline.add(inRoot(root, e.path));
           numbered.push(e);
         }
       }
