@@ -62,6 +62,10 @@ export function copyLike(
     return name;
   };
   const notUnderstood: string[] = [];
+  // The classic builder keys a COPY by a hash of the files it selects (`file:<sha256>`), not by how
+  // the sources are spelled: `./a` is `a`, `*.txt` is `x.txt y.txt` (recorded: cache-r5-copy-spellings,
+  // cache-r5-copy-source-paths). dfsim writes the selected paths in that place.
+  const selectedPaths: string[] = [];
   const fs = state.fs;
   let count = 0;
 
@@ -84,18 +88,23 @@ export function copyLike(
       ensureParents(fs, target);
       fs.writeFile(target, body, { mode: own.mode ?? 0o644, uid: own.uid, gid: own.gid });
       content[spec] = hashJson(body);
+      selectedPaths.push(spec);
       count++;
       continue;
     }
     const remote = hooks.remote?.(spec, dest, own);
     if (remote) {
       Object.assign(content, { [spec]: remote });
+      selectedPaths.push(spec);
       notUnderstood.push(`remote source ${spec}`);
       count++;
       continue;
     }
     if (from !== null) {
-      const name = (rel: string, path: string): string => contentName(specIndex, rel, { stage: from, path });
+      const name = (rel: string, path: string): string => {
+        selectedPaths.push(path);
+        return contentName(specIndex, rel, { stage: from, path });
+      };
       count += copyFromStage(state, instruction, ctx, from, spec, dest, own, content, manifests, destFor, notUnderstood, name);
       continue;
     }
@@ -117,6 +126,7 @@ export function copyLike(
       const manifest = contextManifest(source.path, ctx.context.entries(), own.exclude, ctx.builder === 'classic');
       const rel = base === null ? '' : base === '' ? source.path : source.path.slice(base.length + 1);
       const name = contentName(specIndex, rel, { path: source.path === '' ? '.' : source.path });
+      selectedPaths.push(source.path === '' ? '.' : source.path);
       manifests[name] = manifest;
       content[name] = manifestText(manifest).digest;
       count++;
@@ -128,7 +138,9 @@ export function copyLike(
   const parts: KeyParts = {
     kind: instruction.kind,
     dest: dest.isDir ? `${dest.path}/` : dest.path,
-    sources: specs.map((s) => posix.basename(s)),
+    // The base name of the cleaned path, as Go's path.Base(path.Clean(src)): `sub/.` is `sub`
+    // (recorded: cache-r5-copy-source-paths).
+    sources: specs.map((s) => posix.basename(posix.normalize(s))),
     chown: ctx.builder === 'buildkit' ? own.owner : own.chown,
     chmod: own.chmod,
     link,
@@ -144,7 +156,7 @@ export function copyLike(
     sources,
     layer: null,
     createsLayer: true,
-    createdBy: copyCreatedBy(instruction, own, specs, dest.raw, ctx),
+    createdBy: copyCreatedBy(instruction, own, ctx.builder === 'classic' ? selectedPaths : specs, dest.raw, ctx),
   };
   if (notUnderstood.length) out.opaque = { notUnderstood, filesUnknown: true };
   return out;
@@ -224,7 +236,7 @@ function stageManifest(fs: StageFs, root: string): FileManifest {
 
 function copyCreatedBy(instruction: CopyInstruction | AddInstruction, own: { chown: string | null }, specs: string[], destRaw: string, ctx: StepContext): string {
   // The classic builder keys COPY by this text, --chown exactly as written included. Docker writes
-  // `COPY --chown=1:1file:<its content hash> in /a ` (sic, no space); dfsim writes the sources there.
+  // `COPY --chown=1:1file:<its content hash> in /a ` (sic, no space); dfsim writes the selected paths there.
   if (ctx.builder === 'classic') return `${instruction.kind} ${own.chown ? `--chown=${own.chown}` : ''}${specs.join(' ')} in ${destRaw} `;
   // BuildKit's history leaves out every flag (--chown, --chmod, --from; recorded: cache-copy-chown,
   // cache-copy-chmod-flag, exec-chown-names).

@@ -578,6 +578,18 @@ export class Shell {
       // `[-n x]`: a command named `[-n` (checked on bb:latest: "sh: [-n: not found", exit 127).
       const word = /^\S+/.exec(node.text)?.[0] ?? open;
       if (PLAIN_BRACKET_WORD.test(word)) return this.runGluedName(word, node.text, io);
+      // `['/bin/sh','-c','echo a > /x']` (an exec form in single quotes, run as shell form) is one
+      // word: ash runs a command named `[/bin/sh,-c,echo a > /x]` (recorded: cache-r5-json-spacing, 127).
+      // Its unquoted brackets make it a glob too, which a one-character file name in the working
+      // directory would match: then it is left opaque.
+      if (SINGLE_QUOTED_WORD.test(node.text)) {
+        const name = node.text.replace(/'/g, '');
+        if (name.endsWith(']') && (this.fs.readdir(this.cwd) ?? []).some((n) => n.length === 1)) {
+          this.taint(`${open} word that may match a file name`);
+          return this.setStatus(0);
+        }
+        return this.runGluedName(name, node.text, io);
+      }
       this.taint(`${open} glued to its first argument`);
       return this.setStatus(0);
     }
@@ -1722,6 +1734,8 @@ function isQuotedAtAll(node: Node): boolean {
 
 /** A bracket glued to plain characters (`[-n`, `[[-f`): a literal command name, no quoting, expansion or glob. */
 const PLAIN_BRACKET_WORD = /^\[\[?[\w,.:/=+@%!-]+$/;
+/** A whole test text that is one shell word: plain characters and single-quoted runs, no blank outside quotes. */
+const SINGLE_QUOTED_WORD = /^\[(?:[\w,.:/=+@%!\]-]|'[^']*')+$/;
 
 const WORD_TYPES = new Set([
   'word', 'string', 'raw_string', 'concatenation', 'simple_expansion', 'expansion', 'command_substitution',
