@@ -122,7 +122,7 @@ export function matchEntries(pattern: string, candidates: Iterable<string>): str
 export function resolveContextSource(spec: string, state: StageState, instruction: CopyInstruction | AddInstruction, ctx: StepContext): CopySource[] {
   // BuildKit sends only the paths COPY names, selected with patterns in which '\\' escapes the next
   // character, so a literal backslash in a source never matches (recorded: exec-escape-backtick).
-  const path = cleanContextPath(ctx.builder === 'buildkit' ? spec.replace(/\\(.)/g, '$1') : spec);
+  let path = cleanContextPath(ctx.builder === 'buildkit' ? spec.replace(/\\(.)/g, '$1') : spec);
   if (ctx.builder === 'classic' && posix.normalize(spec).startsWith('..')) {
     throw stepError(ctx, instruction, 'DF3203', `forbidden path outside the build context: ${spec}`, 'Sources must be inside the build context; move the file into it or change the context directory.');
   }
@@ -139,7 +139,16 @@ export function resolveContextSource(spec: string, state: StageState, instructio
     }
     return matches.map((m) => ({ spec, path: m, type: ctx.context.get(m)!.type }));
   }
-  const entry = ctx.context.get(path);
+  let entry = ctx.context.get(path);
+  if (!entry) {
+    // A symlinked directory on the way (`COPY link/f` with link -> dir) is followed, inside the
+    // context (recorded: cache-r6-context-symlink-dir-path).
+    const through = throughLinkedDirs(path, ctx);
+    if (through !== undefined && through !== path) {
+      path = through;
+      entry = ctx.context.get(path);
+    }
+  }
   if (!entry) {
     if (ctx.context.isIgnored(path)) {
       throw stepError(ctx, instruction, 'DF3202', `"${spec}" is excluded by .dockerignore${ctx.context.dockerignore.file ? ` (${ctx.context.dockerignore.file})` : ''}, so the builder never receives it`, 'Remove the matching pattern from .dockerignore, or add a "!" exception for this path.');
@@ -155,6 +164,27 @@ export function resolveContextSource(spec: string, state: StageState, instructio
     return [{ spec, path: target, type: ctx.context.get(target)!.type }];
   }
   return [{ spec, path, type: entry.type }];
+}
+
+/** The path with every symlinked directory before its last component resolved, or undefined when one dangles or leaves the context. */
+function throughLinkedDirs(path: string, ctx: StepContext): string | undefined {
+  const parts = path.split('/');
+  let current = '';
+  for (const name of parts.slice(0, -1)) {
+    const next = current === '' ? name : `${current}/${name}`;
+    const entry = ctx.context.get(next);
+    if (!entry) return undefined;
+    if (entry.type === 'symlink') {
+      const target = followContextLink(next, ctx);
+      if (target === undefined || ctx.context.get(target)?.type !== 'dir') return undefined;
+      current = target;
+    } else if (entry.type === 'dir') {
+      current = next;
+    } else {
+      return undefined;
+    }
+  }
+  return current === '' ? parts[parts.length - 1]! : `${current}/${parts[parts.length - 1]!}`;
 }
 
 /** Resolves a context symlink (and any chain of them) to a context path, or undefined when it leaves the context or dangles. */

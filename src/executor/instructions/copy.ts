@@ -214,7 +214,8 @@ function copyFromStage(
     // Early cut-off: the key takes the selected content, not the source stage's chain. Unknown
     // content (an opaque RUN made it) falls back to the source stage's key: a miss there is predicted to reach here.
     const digest = srcFs.treeDigest(real);
-    const name = contentName(relOf(p), p);
+    // The classic builder names the content by the path with symlinks resolved (recorded: cache-r6-copy-from-symlink-path).
+    const name = contentName(relOf(p), ctx.builder === 'classic' ? real : p);
     content[name] = digest ?? `chain:${source.lastKey}`;
     manifests[name] = stageManifest(srcFs, real);
     n++;
