@@ -1,5 +1,5 @@
 // Bundles the CLI into one ESM file, dist/dfsim.mjs, which bin/dfsim.js loads. Node 20 has no compile
-// cache, and resolving and compiling ~150 separate modules (ours, yargs's, tar-stream's) was 0.15 s
+// cache, and resolving and compiling the separate modules (ours, yargs's, tar-stream's) was 0.15 s
 // of every command's start-up; one file takes 0.06 s (`npm run bench` shows `dfsim --help`).
 import { build } from 'esbuild';
 import path from 'node:path';

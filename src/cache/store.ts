@@ -52,6 +52,8 @@ export class CacheStore {
   private readonly warned = new Set<string>();
   /** Manifests are immutable (content-addressed) and read again for every candidate of an explanation. */
   private readonly manifestCache = new Map<string, FileManifest | undefined>();
+  /** Records as read (or found missing) by this run; a save replaces them. */
+  private readonly recordCache = new Map<string, StoredRecord | undefined>();
 
   constructor(readonly dir: string) {}
 
@@ -60,14 +62,16 @@ export class CacheStore {
   }
 
   get(digest: string): StoredRecord | undefined {
+    // A step's record is read by the executor (cached directory modes), the prediction and the save.
+    if (this.recordCache.has(digest)) return this.recordCache.get(digest);
     const file = this.file('records', digest);
-    const rec = this.readJson(file);
-    if (rec === undefined) return undefined;
-    if (!isRecord(rec) || rec.digest !== digest || hashJson({ parent: rec.parent, parts: rec.parts }) !== digest) {
+    let rec = this.readJson(file);
+    if (rec !== undefined && (!isRecord(rec) || rec.digest !== digest || hashJson({ parent: rec.parent, parts: rec.parts }) !== digest)) {
       this.warnCorrupt(file);
-      return undefined;
+      rec = undefined;
     }
-    return rec;
+    this.recordCache.set(digest, rec as StoredRecord | undefined);
+    return rec as StoredRecord | undefined;
   }
 
   manifest(digest: string): FileManifest | undefined {
@@ -133,6 +137,8 @@ export class CacheStore {
         }
         const full: StoredRecord = { format: RECORD_FORMAT, ...record, manifests: manifestRefs };
         const rf = this.file('records', record.digest);
+        // Read afresh under the lock: another run may have written it since this one looked.
+        this.recordCache.delete(record.digest);
         const stored = fs.existsSync(rf) ? this.get(record.digest) : undefined;
         if (image) {
           // A classic image other than the usual one: kept beside the earlier ones, newest last.
@@ -142,6 +148,7 @@ export class CacheStore {
         } else if (!stored) {
           writeAtomic(rf, JSON.stringify(full));
         }
+        this.recordCache.delete(record.digest);
         this.stepsCache.delete(stepId);
         const list = stepUpdates.get(stepId) ?? [...this.history(stepId)];
         const i = list.indexOf(record.digest);
@@ -193,6 +200,7 @@ export class CacheStore {
         }
         this.stepsCache.clear();
         this.manifestCache.clear();
+        this.recordCache.clear();
         return removed;
       }
       // stat/ is the context loader's stat cache: only a speed-up, rebuilt on the next run.
@@ -202,6 +210,7 @@ export class CacheStore {
       }
       this.stepsCache.clear();
       this.manifestCache.clear();
+      this.recordCache.clear();
       return removed;
     });
   }

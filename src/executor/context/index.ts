@@ -189,7 +189,11 @@ function inRoot(root: string, rel: string): string {
 
 /** Bytes to read plus a per-file cost: what decides whether a second thread is worth starting. */
 function work(list: WalkedEntry[]): number {
-  return list.reduce((n, e) => n + e.size + PER_FILE_COST, 0);
+  return list.reduce((n, e) => n + cost(e), 0);
+}
+
+function cost(e: WalkedEntry): number {
+  return e.size + PER_FILE_COST;
 }
 
 export async function loadContext(dir: string, opts: LoadContextOptions = {}): Promise<BuildContext> {
@@ -225,7 +229,7 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
         numbered.push(e);
         if (pipeline) {
           pipeline.add(inRoot(root, e.path));
-        } else if ((found += e.size + PER_FILE_COST) >= minWork) {
+        } else if ((found += cost(e)) >= minWork) {
           pipeline = newPipeline();
           for (const n of numbered) pipeline.add(inRoot(root, n.path));
         }
