@@ -3,7 +3,8 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
-import { main } from '../../src/cli/main.js';
+import { EventEmitter } from 'node:events';
+import { main, stopQuietlyOnBrokenPipe } from '../../src/cli/main.js';
 import { removeTempProjects, runCli, tempProject } from '../helpers/cli.js';
 
 const IMAGE = path.join(import.meta.dirname, '..', 'fixtures', 'images', 'bb-latest.json');
@@ -99,6 +100,38 @@ describe('dfsim build: bad input gets a clear error and a non-zero exit, never a
     expect(r.code).toBe(0);
     const run = JSON.parse(r.out).steps.find((s: { kind: string }) => s.kind === 'RUN');
     expect(run.opaque.notUnderstood.join(' ')).toMatch(/unparseable|pars/i);
+  });
+});
+
+describe('dfsim --help', () => {
+  it('prints the usage with every command and exits 0 (help is rendered on demand only)', async () => {
+    const r = await run(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^dfsim <command> \[CONTEXT\] \[options\]/);
+    for (const command of ['build', 'plan', 'cache']) expect(r.out).toMatch(new RegExp(`^\\s+dfsim ${command} `, 'm'));
+  });
+
+  it('prints the options of a command', async () => {
+    const r = await run(['build', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/--build-arg/);
+    expect(r.out).toMatch(/--no-cache-filter/);
+  });
+});
+
+describe('a reader that goes away (dfsim build --json | head)', () => {
+  it('stops quietly on EPIPE instead of throwing an unhandled error with a stack trace', () => {
+    const stdout = new EventEmitter();
+    const exits: number[] = [];
+    stopQuietlyOnBrokenPipe([stdout], (code) => exits.push(code));
+    stdout.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    expect(exits).toEqual([0]);
+  });
+
+  it('still raises other write errors', () => {
+    const stdout = new EventEmitter();
+    stopQuietlyOnBrokenPipe([stdout], () => {});
+    expect(() => stdout.emit('error', Object.assign(new Error('write ENOSPC'), { code: 'ENOSPC' }))).toThrow('ENOSPC');
   });
 });
 

@@ -18,13 +18,33 @@ export interface Io {
   progress?: boolean;
 }
 
-const defaultIo = (): Io => ({
-  out: (s) => process.stdout.write(s),
-  err: (s) => process.stderr.write(s),
-  isTTY: Boolean(process.stdout.isTTY),
-  env: process.env,
-  progress: Boolean(process.stderr.isTTY),
-});
+const defaultIo = (): Io => {
+  stopQuietlyOnBrokenPipe();
+  return {
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+    isTTY: Boolean(process.stdout.isTTY),
+    env: process.env,
+    progress: Boolean(process.stderr.isTTY),
+  };
+};
+
+/**
+ * `dfsim build --json | head`: the reader goes away and the next write fails with EPIPE, which Node
+ * throws as an unhandled 'error' event with a stack trace. Stop quietly instead, as a Unix tool killed
+ * by SIGPIPE would; the reader has all it asked for. The cache store is written before output starts.
+ */
+export function stopQuietlyOnBrokenPipe(
+  streams: NodeJS.EventEmitter[] = [process.stdout, process.stderr],
+  exit: (code: number) => void = (code) => process.exit(code),
+): void {
+  for (const stream of streams) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    });
+  }
+}
 
 export class UsageError extends Error {}
 
@@ -96,8 +116,12 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       throw new UsageError(msg);
     });
 
+  skipHelpCaching(parser);
   try {
-    await parser.parseAsync();
+    // With a parse callback, yargs hands over what it would print (--help) instead of writing to the console.
+    await parser.parseAsync(argv, {}, (_err, _args, output) => {
+      if (output) io.out(`${output}\n`);
+    });
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`dfsim: ${e.message}\nRun \`dfsim --help\` for usage.\n`);
@@ -114,6 +138,17 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     return 70;
   }
   return exitCode;
+}
+
+/**
+ * yargs renders the whole help text after every command handler, in case a later failure wants to
+ * show it (yargs 18, command.js). dfsim prints its own usage errors and never shows help on failure,
+ * so the rendering (15-30 ms of column wrapping per run) is skipped. `--help` still renders on demand.
+ */
+function skipHelpCaching(parser: Argv): void {
+  const internal = (parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.();
+  const usage = internal?.getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
 
 /** The options `docker build` users expect, shared by every command that simulates a build. */
