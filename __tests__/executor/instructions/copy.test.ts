@@ -84,6 +84,22 @@ describe('COPY', () => {
   });
 });
 
+describe('COPY --from a wildcard below a symlinked directory (recorded: cache-r6-stage-symlink-wildcard)', () => {
+  const dockerfile = (target: string) =>
+    `FROM bb:latest AS build\nRUN mkdir -p /real/d1 /real/d2 && echo a > /real/d1/a.txt && echo z > /real/d2/a.txt && ln -s /real/${target} /abs\nFROM bb:latest\nCOPY --from=build /abs/*.txt /w/\n`;
+  const copyStep = (sim: Simulation) => sim.result.steps.find((s) => s.kind === 'COPY')!;
+
+  it('BuildKit copies what matches below the link target', async () => {
+    expect(added(await run(dockerfile('d1'), {}))).toEqual(['/w:dir', '/w/a.txt:file']);
+  });
+
+  it('but its key matches without following the link: another target with other content keys the same', async () => {
+    const [d1, d2] = [await run(dockerfile('d1'), {}), await run(dockerfile('d2'), {})];
+    expect(copyStep(d1).key!.digest).toBe(copyStep(d2).key!.digest);
+    expect(copyStep(d1).key!.parts.content).toEqual({});
+  });
+});
+
 describe('ADD', () => {
   it('unpacks a local tar archive into the destination, copies other files as they are (recorded: exec-add-tar)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dfsim-add-'));

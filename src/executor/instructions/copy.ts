@@ -187,8 +187,20 @@ function copyFromStage(
   }
   const abs = posix.normalize(`/${spec}`);
   const wildcard = /[*?[]/.test(abs);
-  const paths = wildcard ? matchEntries(abs.slice(1), srcFs.walk('/').filter((p) => p !== '/').map((p) => p.slice(1))).map((p) => `/${p}`) : [abs];
   const base = wildcard ? `/${patternBase(abs.slice(1))}` : null;
+  // The paths the cache key sees: the pattern matched against the stage's paths as they are.
+  const keyed = wildcard ? matchEntries(abs.slice(1), srcFs.walk('/').filter((p) => p !== '/').map((p) => p.slice(1))).map((p) => `/${p}`) : [abs];
+  let paths = keyed;
+  const realBase = base === null || base === '/' ? base : srcFs.resolve(base, true);
+  if (base !== null && realBase && realBase !== base && ctx.builder === 'buildkit') {
+    // The fixed part of the pattern goes through a symlink (/abs in /abs/*.txt). BuildKit's copy resolves
+    // it and copies what matches below the link's target, but its cache checksum matches the pattern
+    // without following the link, so those files never enter the key: a changed target still hits
+    // (recorded: cache-r6-stage-symlink-wildcard).
+    const below = srcFs.walk(realBase).filter((p) => p !== realBase).map((p) => `${base.slice(1)}/${p.slice(realBase === '/' ? 1 : realBase.length + 1)}`);
+    paths = matchEntries(abs.slice(1), below).map((p) => `/${p}`);
+  }
+  const inKey = new Set(keyed);
   const relOf = (p: string): string => (base === null ? '' : base === '/' ? p.slice(1) : p.slice(base.length + 1));
   let n = 0;
   for (const p of paths) {
@@ -211,6 +223,8 @@ function copyFromStage(
     const real = srcFs.resolve(p, true) ?? p;
     const target = info.type === 'dir' ? dest.path : destFor(posix.basename(p));
     copyBetweenStages(srcFs, real, target, own, state.fs);
+    n++;
+    if (!inKey.has(p)) continue;
     // Early cut-off: the key takes the selected content, not the source stage's chain. Unknown
     // content (an opaque RUN made it) falls back to the source stage's key: a miss there is predicted to reach here.
     const digest = srcFs.treeDigest(real);
@@ -218,7 +232,6 @@ function copyFromStage(
     const name = contentName(relOf(p), ctx.builder === 'classic' ? real : p);
     content[name] = digest ?? `chain:${source.lastKey}`;
     manifests[name] = stageManifest(srcFs, real);
-    n++;
   }
   return n;
 }
