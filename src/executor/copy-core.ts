@@ -209,18 +209,78 @@ function followContextLink(path: string, ctx: StepContext): string | undefined {
  * evidence. Without `dirModes`, directories' permissions are left out: Docker 20.10's BuildKit does not
  * see a mode change of a context directory (recorded: cache-chmod-copied-dir; the classic builder does).
  */
-export function contextManifest(sourcePath: string, entries: Iterable<ContextEntry>, exclude: ((rel: string) => boolean) | undefined, dirModes: boolean): FileManifest {
+export function contextManifest(
+  sourcePath: string,
+  entries: Iterable<ContextEntry>,
+  exclude: ((rel: string) => boolean) | undefined,
+  dirModes: boolean,
+  classicLink?: (link: ContextEntry) => string | null,
+): FileManifest {
   const manifest: FileManifest = {};
   const prefix = sourcePath === '' ? '' : `${sourcePath}/`;
   for (const e of entries) {
     if (e.path !== sourcePath && !e.path.startsWith(prefix)) continue;
     const rel = e.path === sourcePath ? '.' : e.path.slice(prefix.length);
     if (rel !== '.' && exclude?.(rel)) continue;
-    const rec: FileManifest[string] = { type: e.type, mode: e.type === 'dir' && !dirModes ? 0 : e.mode, size: e.size, digest: e.digest };
+    if (e.type === 'symlink' && classicLink && rel !== '.') {
+      const digest = classicLink(e);
+      if (digest !== null) manifest[rel] = { type: 'symlink', mode: 0o777, size: 0, digest };
+      continue;
+    }
+    // The classic builder hashes a directory's header only; its children are listed anyway, and the
+    // context's directory digest would bring back the link texts that classicLink leaves out.
+    const digest = e.type === 'dir' && classicLink ? null : e.digest;
+    const rec: FileManifest[string] = { type: e.type, mode: e.type === 'dir' && !dirModes ? 0 : e.mode, size: e.size, digest };
     if (e.linkTarget !== undefined) rec.linkTarget = e.linkTarget;
     manifest[rel] = rec;
   }
   return manifest;
+}
+
+/**
+ * What the classic builder hashes for a symlink inside a copied directory: not the link but what it
+ * resolves to, followed inside the context root (`..` stops at the root, `/x` is the context's x), as
+ * the header of the target under the target's own path (only the header for a directory, header and
+ * bytes for a file). A link that resolves to nothing adds nothing. So retargeting `../o` to `../o/`
+ * hits, and editing a linked file outside the copied directory misses (recorded:
+ * cache-r6-symlink-dir-inside-copied). null when the link resolves to nothing.
+ */
+export function classicLinkDigest(link: ContextEntry, get: (path: string) => ContextEntry | undefined, digestOf: (s: string) => string): string | null {
+  const target = resolveInScope(link.path, get);
+  const entry = target === undefined ? undefined : get(target);
+  if (target === undefined || !entry) return null;
+  // A directory's own record: its header with its mode, none of its children.
+  const own = entry.type === 'dir' ? `dir\0${entry.mode.toString(8)}` : entry.digest;
+  return digestOf(`${target}\0${own}`);
+}
+
+/**
+ * Resolves every symlink on a context path, the target included, the way Docker's
+ * FollowSymlinkInScope does: relative targets from the link's directory, absolute ones from the
+ * context root, and `..` never above the root. undefined after too many links (a loop).
+ */
+export function resolveInScope(path: string, get: (path: string) => ContextEntry | undefined): string | undefined {
+  let pending = path.split('/').filter((p) => p !== '' && p !== '.');
+  const done: string[] = [];
+  let hops = 0;
+  while (pending.length > 0) {
+    const name = pending.shift()!;
+    if (name === '..') {
+      done.pop();
+      continue;
+    }
+    const here = [...done, name].join('/');
+    const entry = get(here);
+    if (entry?.type === 'symlink') {
+      if (++hops > 255) return undefined;
+      const target = entry.linkTarget ?? '';
+      if (target.startsWith('/')) done.length = 0;
+      pending = [...target.split('/').filter((p) => p !== '' && p !== '.'), ...pending];
+      continue;
+    }
+    done.push(name);
+  }
+  return done.join('/');
 }
 
 /** Copies a context entry (recursively for directories) to `dest` in the stage. */

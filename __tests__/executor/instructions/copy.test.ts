@@ -100,6 +100,38 @@ describe('COPY --from a wildcard below a symlinked directory (recorded: cache-r6
   });
 });
 
+describe('classic COPY of a directory holding symlinks: keyed by what each link resolves to (recorded: cache-r6-symlink-dir-inside-copied)', () => {
+  /** The classic key digest of `COPY d /d` with these files and links (link → target). */
+  async function classicKey(files: Record<string, string>, links: Record<string, string>): Promise<string> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dfsim-copy-'));
+    roots.push(dir);
+    for (const [rel, content] of Object.entries({ ...files, 'd/x': 'x', Dockerfile: 'FROM bb:latest\nCOPY d /d\n' })) {
+      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      fs.writeFileSync(path.join(dir, rel), content);
+    }
+    for (const [link, target] of Object.entries(links)) fs.symlinkSync(target, path.join(dir, link));
+    const sim = await simulate({ context: dir, builder: 'classic', cacheDir: path.join(dir, '.cache'), baseImages: new Map([['bb:latest', IMAGE]]), record: false });
+    return sim.result.steps.find((s) => s.kind === 'COPY')!.key!.digest;
+  }
+
+  it('a link spelled differently but resolving to the same directory keys the same', async () => {
+    const o = { 'o/f': 'f' };
+    const plain = await classicKey(o, { 'd/sub': '../o' });
+    expect(await classicKey(o, { 'd/sub': '../o/' })).toBe(plain);
+    expect(await classicKey(o, { 'd/sub': '/o' })).toBe(plain); // absolute: from the context root
+    expect(await classicKey(o, { 'd/sub': '../../../o' })).toBe(plain); // `..` stops at the root
+  });
+
+  it('a linked directory counts by its header only; a linked file by its bytes', async () => {
+    expect(await classicKey({ 'o/f': 'g' }, { 'd/sub': '../o' })).toBe(await classicKey({ 'o/f': 'f' }, { 'd/sub': '../o' }));
+    expect(await classicKey({ 'o/f': 'g' }, { 'd/l': '../o/f' })).not.toBe(await classicKey({ 'o/f': 'f' }, { 'd/l': '../o/f' }));
+  });
+
+  it('a link that resolves to nothing adds nothing', async () => {
+    expect(await classicKey({}, { 'd/gone': '../nowhere' })).toBe(await classicKey({}, {}));
+  });
+});
+
 describe('ADD', () => {
   it('unpacks a local tar archive into the destination, copies other files as they are (recorded: exec-add-tar)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dfsim-add-'));

@@ -2,11 +2,11 @@ import { posix } from 'node:path';
 import type { AddInstruction, CopyInstruction } from '../../instructions/types.js';
 import { processWord } from '../../syntax/lex.js';
 import {
-  cleanContextPath, contextManifest, copyBetweenStages, copyDestination, copyFromContext, copyOwnership, ensureParents, matchEntries, patternBase,
+  classicLinkDigest, cleanContextPath, contextManifest, copyBetweenStages, copyDestination, copyFromContext, copyOwnership, ensureParents, matchEntries, patternBase,
   resolveContextSource, type CopyOptions,
 } from '../copy-core.js';
 import { didYouMean } from '../../diagnostics/suggest.js';
-import { hashJson, manifestText } from '../hash.js';
+import { hash64, hashJson, manifestText } from '../hash.js';
 import { hasWildcard, IgnoreMatcher } from '../context/index.js';
 import type { StageFs } from '../stage-fs.js';
 import type { StageState } from '../state.js';
@@ -123,7 +123,8 @@ export function copyLike(
       } else {
         copyFromContext(entry, target, own, ctx, fs);
       }
-      const manifest = contextManifest(source.path, ctx.context.entries(), own.exclude, ctx.builder === 'classic');
+      const classic = ctx.builder === 'classic';
+      const manifest = contextManifest(source.path, ctx.context.entries(), own.exclude, classic, classic ? (link) => classicLinkDigest(link, (p) => ctx.context.get(p), hash64) : undefined);
       const rel = base === null ? '' : base === '' ? source.path : source.path.slice(base.length + 1);
       const name = contentName(specIndex, rel, { path: source.path === '' ? '.' : source.path });
       selectedPaths.push(source.path === '' ? '.' : source.path);
