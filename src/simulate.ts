@@ -5,7 +5,8 @@ import { CacheStore, defaultCacheDir } from './cache/store.js';
 import { DfsimError, error, type Diagnostic } from './diagnostics/diagnostic.js';
 import { loadBaseImage, type BaseImage } from './executor/base-image.js';
 import { executeBuild } from './executor/build.js';
-import { loadContext, type BuildContext } from './executor/context/index.js';
+import { defaultDockerfile } from './executor/context/default-dockerfile.js';
+import { loadContext, type BuildContext, type ContextWalk } from './executor/context/index.js';
 import { hashJson, initHasher } from './executor/hash.js';
 import type { Builder, BuildResult, StepResult } from './executor/types.js';
 import { planBuild, type BuildPlan } from './instructions/stages.js';
@@ -32,6 +33,8 @@ export interface SimulateOptions extends BuildFlags {
   /** Record the build in the store (dfsim build) or only predict (dfsim plan). */
   record: boolean;
   onProgress?: (done: number, total: number) => void;
+  /** A walk of the context done ahead (a replay check), to reuse. */
+  walk?: ContextWalk;
 }
 
 export interface Simulation {
@@ -66,24 +69,23 @@ export interface PipelineOptions {
   onProgress?: (done: number, total: number) => void;
   /** An already loaded context to reuse (it must be the same directory and ignore file). */
   loadedContext?: BuildContext;
+  /** A walk of the same context done ahead, for loadContext to start from. */
+  walk?: ContextWalk;
   /** Replaces the context the executor sees (what-if edits). */
   wrapContext?: (ctx: BuildContext, plan: BuildPlan) => BuildContext;
   /** Adjusts keys after execution, before the cache lookup (what-if stage changes). */
   afterExecute?: (result: BuildResult, plan: BuildPlan) => void;
 }
 
-/**
- * The Dockerfile `docker build CONTEXT` reads without -f: CONTEXT/Dockerfile, else CONTEXT/dockerfile
- * when only that exists (the Docker CLI's fallback; recorded: exec-r2-dockerfile-names).
- */
-export function defaultDockerfile(context: string): string {
-  const upper = path.join(context, 'Dockerfile');
-  const lower = path.join(context, 'dockerfile');
-  return !fs.existsSync(upper) && fs.existsSync(lower) ? lower : upper;
-}
+export { defaultDockerfile } from './executor/context/default-dockerfile.js';
 
 /** The whole pipeline: parse → plan → read the context → execute → predict the cache → (record). */
 export async function simulate(opts: SimulateOptions): Promise<Simulation> {
+  return (await simulateWithStore(opts)).sim;
+}
+
+/** simulate, also handing back the store (what the run read and wrote) and the loaded context. */
+export async function simulateWithStore(opts: SimulateOptions): Promise<{ sim: Simulation; store: CacheStore; context: BuildContext }> {
   await initHasher();
   const builder = opts.builder ?? 'buildkit';
   const cacheDir = path.resolve(opts.cacheDir ?? defaultCacheDir());
@@ -103,7 +105,9 @@ export async function simulate(opts: SimulateOptions): Promise<Simulation> {
   if (opts.target !== undefined) pipeline.target = opts.target;
   if (opts.platform !== undefined) pipeline.platform = opts.platform;
   if (opts.onProgress) pipeline.onProgress = opts.onProgress;
-  return (await runPipeline(pipeline, new CacheStore(cacheDir), opts.record)).sim;
+  if (opts.walk) pipeline.walk = opts.walk;
+  const store = new CacheStore(cacheDir);
+  return { ...(await runPipeline(pipeline, store, opts.record)), store };
 }
 
 export async function runPipeline(opts: PipelineOptions, store: CacheStore, record: boolean): Promise<{ sim: Simulation; context: BuildContext }> {
@@ -131,6 +135,7 @@ export async function runPipeline(opts: PipelineOptions, store: CacheStore, reco
     const contextOptions: Parameters<typeof loadContext>[1] = { builder: opts.builder, dockerfile: path.resolve(opts.dockerfileLocation ?? opts.dockerfile) };
     if (opts.statCachePath) contextOptions.statCachePath = opts.statCachePath;
     if (opts.onProgress) contextOptions.onProgress = opts.onProgress;
+    if (opts.walk) contextOptions.walk = opts.walk;
     context = await loadContext(contextDir, contextOptions);
   }
   const seen = opts.wrapContext ? opts.wrapContext(context, plan) : context;

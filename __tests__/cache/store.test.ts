@@ -221,9 +221,9 @@ describe('CacheStore: corrupt and foreign entries', () => {
     const files = ['records', 'manifests', 'steps'].flatMap((k) => walk(path.join(dir, k)));
     const store = new CacheStore(dir);
     const info = store.list();
-    expect(info).toEqual({ records: 2, manifests: 1, steps: 2, bytes: files.reduce((n, f) => n + fs.statSync(f).size, 0), corrupt: [] });
+    expect(info).toEqual({ records: 2, manifests: 1, steps: 2, replays: 0, bytes: files.reduce((n, f) => n + fs.statSync(f).size, 0), corrupt: [] });
     expect(store.prune()).toBe(5);
-    expect(new CacheStore(dir).list()).toEqual({ records: 0, manifests: 0, steps: 0, bytes: 0, corrupt: [] });
+    expect(new CacheStore(dir).list()).toEqual({ records: 0, manifests: 0, steps: 0, replays: 0, bytes: 0, corrupt: [] });
   });
 
   it('a corrupt record reaches `dfsim build` as a warning, not a failure, and `cache prune --corrupt` removes it', async () => {

@@ -10,6 +10,9 @@ import type { FileManifest, KeyParts } from '../executor/types.js';
  *   records/<aa>/<digest>.json     one per step key ever built (kept, like BuildKit keeps every result)
  *   manifests/<aa>/<digest>.json   file lists of content-keyed inputs, shared between records
  *   steps/<aa>/<stepId>.json       digests built for one step identity, oldest first (for explanations)
+ *   replay/<aa>/<key>.json         output of a run that changed nothing, replayed while its inputs stay the same (replay.ts)
+ *   stat/<context>.json            the context loader's stat cache
+ *   generation                     a token rewritten whenever a run or a prune changes the store
  *   lock                           held while writing (concurrent runs wait); holds the owner's pid
  * Every file is written to a temporary name and renamed, so a killed run leaves either the old or the
  * new file (plus, at worst, an orphaned `*.tmp` that `prune --corrupt` removes). Anything that fails
@@ -55,7 +58,28 @@ export class CacheStore {
   /** Records as read (or found missing) by this run; a save replaces them. */
   private readonly recordCache = new Map<string, StoredRecord | undefined>();
 
+  /** Store files this run read, with their stat signature (see statSignature) when read: what a replay re-checks. */
+  readonly reads = new Map<string, string>();
+  /** Whether this run wrote anything (a save that found everything already stored writes nothing). */
+  wrote = false;
+
   constructor(readonly dir: string) {}
+
+  /** The token that changes whenever a run or a prune changes the store ('' for a store never written). */
+  generation(): string {
+    return readText(path.join(this.dir, 'generation')) ?? '';
+  }
+
+  private read(file: string): string | undefined {
+    // Stat first: a file replaced between the two is seen as changed next time, never as unchanged.
+    this.reads.set(path.relative(this.dir, file), statSignature(file));
+    return readText(file);
+  }
+
+  private changed(): void {
+    this.wrote = true;
+    writeAtomic(path.join(this.dir, 'generation'), `${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}`);
+  }
 
   has(digest: string): boolean {
     return this.get(digest) !== undefined;
@@ -77,7 +101,7 @@ export class CacheStore {
   manifest(digest: string): FileManifest | undefined {
     if (this.manifestCache.has(digest)) return this.manifestCache.get(digest);
     const file = this.file('manifests', digest);
-    const text = readText(file);
+    const text = this.read(file);
     if (text === undefined) return undefined;
     let m: unknown;
     try {
@@ -100,7 +124,7 @@ export class CacheStore {
   /** Whether a valid manifest is stored under this digest, without parsing it when its bytes hash right. */
   private hasManifest(digest: string): boolean {
     if (this.manifestCache.get(digest)) return true;
-    const text = readText(this.file('manifests', digest));
+    const text = this.read(this.file('manifests', digest));
     if (text === undefined) return false;
     return hash64(text) === digest || this.manifest(digest) !== undefined;
   }
@@ -127,13 +151,17 @@ export class CacheStore {
   /** Records a build's steps. Holds the lock; every file is replaced atomically. */
   save(entries: Array<{ stepId: string; record: Omit<StoredRecord, 'format' | 'manifests'>; manifests?: Record<string, FileManifest>; image?: ClassicImage }>): void {
     this.withLock(() => {
+      let wrote = false;
       const stepUpdates = new Map<string, string[]>();
       for (const { stepId, record, manifests, image } of entries) {
         const manifestRefs: Record<string, string> = {};
         for (const [name, m] of Object.entries(manifests ?? {})) {
           const { text, digest } = manifestText(m);
           manifestRefs[name] = digest;
-          if (!this.hasManifest(digest)) writeAtomic(this.file('manifests', digest), text);
+          if (!this.hasManifest(digest)) {
+            writeAtomic(this.file('manifests', digest), text);
+            wrote = true;
+          }
         }
         const full: StoredRecord = { format: RECORD_FORMAT, ...record, manifests: manifestRefs };
         const rf = this.file('records', record.digest);
@@ -144,9 +172,13 @@ export class CacheStore {
           // A classic image other than the usual one: kept beside the earlier ones, newest last.
           const before = stored ? (Array.isArray(stored.images) ? stored.images.filter(isClassicImage) : [{ parent: stored.parent, image: record.digest }]) : [];
           const images = [...before.filter((i) => i.image !== image.image || i.parent !== image.parent), image];
-          writeAtomic(rf, JSON.stringify({ ...(stored ?? full), images }));
+          if (!stored || JSON.stringify(images) !== JSON.stringify(stored.images)) {
+            writeAtomic(rf, JSON.stringify({ ...(stored ?? full), images }));
+            wrote = true;
+          }
         } else if (!stored) {
           writeAtomic(rf, JSON.stringify(full));
+          wrote = true;
         }
         this.recordCache.delete(record.digest);
         this.stepsCache.delete(stepId);
@@ -157,9 +189,14 @@ export class CacheStore {
         stepUpdates.set(stepId, list.slice(-50));
       }
       for (const [stepId, list] of stepUpdates) {
-        writeAtomic(this.file('steps', stepId), JSON.stringify(list));
+        const before = this.history(stepId);
+        if (list.length !== before.length || list.some((d, i) => d !== before[i])) {
+          writeAtomic(this.file('steps', stepId), JSON.stringify(list));
+          wrote = true;
+        }
         this.stepsCache.set(stepId, list);
       }
+      if (wrote) this.changed();
     });
   }
 
@@ -168,8 +205,18 @@ export class CacheStore {
    * validation (bad JSON, a record or manifest whose hash is not its name, a foreign file) and
    * temporary files orphaned by a killed run, relative to the store, sorted.
    */
-  list(): { records: number; manifests: number; steps: number; bytes: number; corrupt: string[] } {
-    const out = { records: 0, manifests: 0, steps: 0, bytes: 0, corrupt: [] as string[] };
+  list(): { records: number; manifests: number; steps: number; replays: number; bytes: number; corrupt: string[] } {
+    const out = { records: 0, manifests: 0, steps: 0, replays: 0, bytes: 0, corrupt: [] as string[] };
+    // The generation token's temporary files, left by a run killed while replacing it.
+    for (const name of safeList(this.dir)) {
+      if (/^generation\.[0-9]+\.[0-9a-z]*\.tmp$/.test(name) && !processAlive(tmpOwner(name))) out.corrupt.push(name);
+    }
+    for (const file of listFiles(path.join(this.dir, 'replay'))) {
+      // Replays validate themselves when read (replay.ts); here they count and take space.
+      out.bytes += fileSize(file) ?? 0;
+      if (!file.endsWith('.tmp')) out.replays++;
+      else if (!processAlive(tmpOwner(file))) out.corrupt.push(path.relative(this.dir, file));
+    }
     for (const kind of ['records', 'manifests', 'steps'] as const) {
       for (const file of listFiles(path.join(this.dir, kind))) {
         const size = fileSize(file);
@@ -198,16 +245,18 @@ export class CacheStore {
           fs.rmSync(path.join(this.dir, rel), { force: true });
           removed++;
         }
+        if (removed > 0) this.changed();
         this.stepsCache.clear();
         this.manifestCache.clear();
         this.recordCache.clear();
         return removed;
       }
-      // stat/ is the context loader's stat cache: only a speed-up, rebuilt on the next run.
-      for (const kind of ['records', 'manifests', 'steps', 'stat']) {
+      // stat/ is the context loader's stat cache and replay/ holds outputs to replay: only speed-ups.
+      for (const kind of ['records', 'manifests', 'steps', 'stat', 'replay']) {
         removed += listFiles(path.join(this.dir, kind)).length;
         fs.rmSync(path.join(this.dir, kind), { recursive: true, force: true });
       }
+      this.changed();
       this.stepsCache.clear();
       this.manifestCache.clear();
       this.recordCache.clear();
@@ -220,7 +269,7 @@ export class CacheStore {
   }
 
   private readJson(file: string): unknown {
-    const text = readText(file);
+    const text = this.read(file);
     if (text === undefined) return undefined;
     try {
       return JSON.parse(text) as unknown;
@@ -364,15 +413,18 @@ function isRecord(v: unknown): v is StoredRecord {
   return r.format === RECORD_FORMAT && typeof r.digest === 'string' && typeof r.parts === 'object' && r.parts !== null && (r.parent === null || typeof r.parent === 'string');
 }
 
-export function writeAtomic(file: string, data: string): void {
+/** `durable: false` skips the fsync: for files that only save time and validate themselves when read. */
+export function writeAtomic(file: string, data: string | Uint8Array, opts: { durable?: boolean } = {}): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   // The pid in the name tells `prune --corrupt` whether the writer is still alive.
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
     const fd = fs.openSync(tmp, 'w');
     try {
-      fs.writeSync(fd, data);
-      fs.fsyncSync(fd);
+      // writeSync may write less than asked (large buffers): loop until every byte is out.
+      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+      for (let off = 0; off < bytes.length; ) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+      if (opts.durable !== false) fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }
@@ -450,5 +502,23 @@ function readText(file: string): string | undefined {
     return fs.readFileSync(file, 'utf8');
   } catch {
     return undefined;
+  }
+}
+
+/** size, mtime, ctime and inode of a file ('-' when missing): a rewrite changes at least the ctime. */
+export function statSignature(file: string): string {
+  try {
+    const st = fs.statSync(file);
+    return `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
+  } catch {
+    return '-';
+  }
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
   }
 }

@@ -1,11 +1,13 @@
+import path from 'node:path';
 import pc from 'picocolors';
 import yargs, { type Argv } from 'yargs';
+import { ReplaySlot } from '../cache/replay.js';
 import { CacheStore, defaultCacheDir } from '../cache/store.js';
 import { DfsimError, isDfsimError, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { initHasher } from '../executor/hash.js';
+import { defaultDockerfile } from '../executor/context/default-dockerfile.js';
 import { buildJson, buildText, errorJson, formatBytes, plainStyle, type TextStyle } from '../reports/build-report.js';
-import { simulate, type SimulateOptions } from '../simulate.js';
-import { renderBuildHtml } from '../reports/html.js';
+import type { SimulateOptions } from '../simulate.js';
 import { extraCommands } from './commands/index.js';
 import { writeHtml } from './html-file.js';
 
@@ -62,16 +64,34 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
   const style: TextStyle = io.isTTY && !io.env.NO_COLOR ? { hit: pc.green, miss: pc.red, dim: pc.dim, bold: pc.bold } : plainStyle;
 
   const runBuild = async (args: Record<string, unknown>, record: boolean): Promise<void> => {
-    const sim = await simulate(simulateOptions(args, record, io));
+    const opts = simulateOptions(args, record, io);
     json = Boolean(args.json);
-    if (typeof args.html === 'string') writeHtml(args.html, renderBuildHtml(sim));
-    if (json) io.out(`${JSON.stringify(buildJson(sim), null, 2)}\n`);
-    else {
-      io.out(buildText(sim, style, { files: Boolean(args.files) }));
-      for (const w of sim.warnings) io.err(renderDiagnostic(w));
-      if (sim.result.error) io.err(renderDiagnostic(sim.result.error));
+    // An --html report is a file to write, not output to replay.
+    const replay = typeof args.html === 'string' ? null : await replaySlot(opts, argv, io);
+    const found = replay ? await replay.lookup() : {};
+    if (found.hit) {
+      io.out(found.hit.out);
+      io.err(found.hit.err);
+      return;
     }
-    if (sim.result.error) exitCode = 1;
+    if (found.walk) opts.walk = found.walk;
+    // Loaded here, not at start-up: a replayed run never needs the pipeline (see scripts/bundle.mjs).
+    const { simulateWithStore } = await import('../simulate.js');
+    const { sim, store, context } = await simulateWithStore(opts);
+    let out = '';
+    let err = '';
+    if (typeof args.html === 'string') writeHtml(args.html, (await import('../reports/html.js')).renderBuildHtml(sim));
+    if (json) out += `${JSON.stringify(buildJson(sim), null, 2)}\n`;
+    else {
+      out += buildText(sim, style, { files: Boolean(args.files) });
+      for (const w of sim.warnings) err += renderDiagnostic(w);
+      if (sim.result.error) err += renderDiagnostic(sim.result.error);
+    }
+    io.out(out);
+    if (err) io.err(err);
+    const code = sim.result.error ? 1 : 0;
+    exitCode = code;
+    replay?.save({ code, out, err, store, contextFingerprint: context.fingerprint?.() });
   };
 
   let parser = yargs(argv)
@@ -99,7 +119,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         const info = store.list();
         if (a.json) io.out(`${JSON.stringify(info, null, 2)}\n`);
         else if (a.action === 'du') io.out(`${formatBytes(info.bytes)}\t${store.dir}\n`);
-        else io.out(`records: ${info.records}\nmanifests: ${info.manifests}\nsteps: ${info.steps}\nsize: ${formatBytes(info.bytes)}\ncorrupt: ${info.corrupt.length ? info.corrupt.join(', ') : 'none'}\n`);
+        else io.out(`records: ${info.records}\nmanifests: ${info.manifests}\nsteps: ${info.steps}\nreplays: ${info.replays}\nsize: ${formatBytes(info.bytes)}\ncorrupt: ${info.corrupt.length ? info.corrupt.join(', ') : 'none'}\n`);
       },
     )
     ;
@@ -171,6 +191,15 @@ export function buildOptions(y: Argv) {
 /** --html FILE, for the commands that render a page (build, plan, compare). */
 export function htmlOption(y: Argv) {
   return y.option('html', { type: 'string', describe: 'also write a self-contained HTML report to this file' });
+}
+
+/** Where this command's output is kept for replay: keyed by everything besides files that shapes it. */
+function replaySlot(opts: SimulateOptions, argv: string[], io: Io): Promise<ReplaySlot> {
+  const storeDir = path.resolve(opts.cacheDir ?? defaultCacheDir(io.env));
+  // Bare --build-arg names take their values from the environment: the values are part of the command.
+  const command = { argv, cwd: process.cwd(), color: io.isTTY && !io.env.NO_COLOR, buildArgs: [...(opts.buildArgs ?? [])], storeDir };
+  const dockerfile = opts.dockerfile ?? defaultDockerfile(opts.context);
+  return ReplaySlot.open({ storeDir, command, context: opts.context, dockerfile, builder: opts.builder ?? 'buildkit', baseImages: opts.baseImages ?? new Map() });
 }
 
 export function simulateOptions(a: Record<string, unknown>, record: boolean, io: Io): SimulateOptions {

@@ -227,9 +227,10 @@ export function contextManifest(
       if (digest !== null) manifest[rel] = { type: 'symlink', mode: 0o777, size: 0, digest };
       continue;
     }
-    // The classic builder hashes a directory's header only; its children are listed anyway, and the
-    // context's directory digest would bring back the link texts that classicLink leaves out.
-    const digest = e.type === 'dir' && classicLink ? null : e.digest;
+    // A directory counts by its header (the mode, for the classic builder) and its listed children, not
+    // by the context's directory digest: that would count children --exclude leaves out, and for the
+    // classic builder bring back the link texts that classicLink leaves out.
+    const digest = e.type === 'dir' ? null : e.digest;
     const rec: FileManifest[string] = { type: e.type, mode: e.type === 'dir' && !dirModes ? 0 : e.mode, size: e.size, digest };
     if (e.linkTarget !== undefined) rec.linkTarget = e.linkTarget;
     manifest[rel] = rec;

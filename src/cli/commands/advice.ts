@@ -1,6 +1,4 @@
 import type { Severity } from '../../diagnostics/diagnostic.js';
-import { advise, breaches } from '../../reports/advice/index.js';
-import { adviceJson, adviceSarif, adviceText } from '../../reports/advice/render.js';
 import { buildOptions, renderDiagnostic, simulateOptions } from '../main.js';
 import type { RegisterCommand } from './index.js';
 
@@ -18,6 +16,9 @@ export const registerAdvice: RegisterCommand = (y, env) =>
         .option('fail-on', { choices: ['error', 'warning', 'info', 'none'] as const, default: 'none' as const, describe: 'exit 1 when a finding is at least this severe' }),
     async (args) => {
       const { io, style } = env;
+      // Loaded when the command runs, so that start-up stays small (see scripts/bundle.mjs).
+      const { advise, breaches } = await import('../../reports/advice/index.js');
+      const { adviceJson, adviceSarif, adviceText } = await import('../../reports/advice/render.js');
       const advice = await advise(simulateOptions(args, false, io));
       const format = args.format ?? (args.json ? 'json' : 'text');
       if (format === 'json') io.out(`${JSON.stringify(adviceJson(advice), null, 2)}\n`);

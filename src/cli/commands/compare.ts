@@ -1,9 +1,8 @@
-import { renderCompareHtml } from '../../reports/html.js';
-import { writeHtml } from '../html-file.js';
 import path from 'node:path';
-import { checkoutRevision, compareBuilds, compareJson, compareText, type CompareOptions } from '../../reports/compare.js';
+import { defaultDockerfile } from '../../executor/context/default-dockerfile.js';
+import type { CompareOptions } from '../../reports/compare.js';
+import { writeHtml } from '../html-file.js';
 import { buildOptions, htmlOption, renderDiagnostic, simulateOptions, UsageError } from '../main.js';
-import { defaultDockerfile } from '../../simulate.js';
 import type { RegisterCommand } from './index.js';
 
 /**
@@ -27,6 +26,9 @@ export const registerCompare: RegisterCommand = (y, env) =>
         .example('$0 compare --contexts v1/ v2/', 'two copies of a project'),
     async (a) => {
       const args = a as unknown as Record<string, unknown>;
+      // Loaded when the command runs, so that start-up stays small (see scripts/bundle.mjs).
+      const { checkoutRevision, compareBuilds, compareJson, compareText } = await import('../../reports/compare.js');
+      const { renderCompareHtml } = await import('../../reports/html.js');
       const base = simulateOptions(args, false, env.io);
       const opts: Omit<CompareOptions, 'before' | 'after'> = { builder: base.builder ?? 'buildkit', buildArgs: base.buildArgs ?? new Map(), baseImages: base.baseImages ?? new Map(), noCache: base.noCache ?? false, noCacheFilter: base.noCacheFilter ?? [] };
       if (base.target !== undefined) opts.target = base.target;

@@ -1,7 +1,5 @@
 import { DfsimError } from '../../diagnostics/diagnostic.js';
 import { parseByteSize, type GateThresholds } from '../../reports/efficiency.js';
-import { evaluateGate, layerReport, layersJson, layersText } from '../../reports/layers.js';
-import { simulate } from '../../simulate.js';
 import { buildOptions, renderDiagnostic, simulateOptions } from '../main.js';
 import type { RegisterCommand } from './index.js';
 
@@ -46,6 +44,9 @@ export const registerLayers: RegisterCommand = (y, env) =>
     async (a) => {
       const args = a as Record<string, unknown>;
       const thresholds = gateThresholds(args);
+      // Loaded when the command runs, so that start-up stays small (see scripts/bundle.mjs).
+      const { evaluateGate, layerReport, layersJson, layersText } = await import('../../reports/layers.js');
+      const { simulate } = await import('../../simulate.js');
       const opts = simulateOptions(args, false, env.io);
       const sim = await simulate(opts);
       const report = await layerReport(sim, opts.baseImages);

@@ -1,4 +1,3 @@
-import { buildOutline, outlineDot, outlineMermaid, outlineText } from '../../reports/outline.js';
 import { buildOptions, simulateOptions } from '../main.js';
 import type { RegisterCommand } from './index.js';
 
@@ -13,6 +12,8 @@ export const registerOutline: RegisterCommand = (y, env) =>
     async (a) => {
       const args = a as Record<string, unknown>;
       const format = typeof args.format === 'string' ? args.format : args.json ? 'json' : 'text';
+      // Loaded when the command runs, so that start-up stays small (see scripts/bundle.mjs).
+      const { buildOutline, outlineDot, outlineMermaid, outlineText } = await import('../../reports/outline.js');
       const outline = await buildOutline(simulateOptions(args, false, env.io), { impacts: format === 'mermaid' || format === 'dot' ? false : args.impacts !== false });
       if (format === 'json') env.io.out(`${JSON.stringify(outline, null, 2)}\n`);
       else if (format === 'mermaid') env.io.out(outlineMermaid(outline));

@@ -1,4 +1,4 @@
-import { whatIf, whatIfJson, whatIfText, type WhatIfOptions } from '../../reports/what-if.js';
+import type { WhatIfOptions } from '../../reports/what-if.js';
 import { buildOptions, renderDiagnostic, simulateOptions } from '../main.js';
 import type { RegisterCommand } from './index.js';
 
@@ -21,6 +21,8 @@ export const registerWhatIf: RegisterCommand = (y, env) =>
         .example('$0 what-if --build-arg-change VERSION=2', 'the effect of a new build-arg value'),
     async (a) => {
       const args = a as unknown as Record<string, unknown>;
+      // Loaded when the command runs, so that start-up stays small (see scripts/bundle.mjs).
+      const { whatIf, whatIfJson, whatIfText } = await import('../../reports/what-if.js');
       const base = simulateOptions(args, false, env.io);
       const opts: WhatIfOptions = {
         context: base.context,

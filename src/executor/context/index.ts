@@ -20,7 +20,7 @@ import type { OpenForRead } from './digest.js';
 import { CHUNK_SIZE, dirDigest, emptyContentDigest, fileDigest, getHasher, hashFileContent, hashFileContentSync, leafDigest, type Hasher } from './digest.js';
 import { HashPipeline, type HashResult } from './hash-worker.js';
 import { StatCache } from './stat-cache.js';
-import type { SpecialKind, WalkedEntry } from './walk.js';
+import type { SpecialKind, WalkResult, WalkedEntry } from './walk.js';
 import { unreadable, walkContext } from './walk.js';
 
 export { goMatch, hasWildcard, BadPatternError } from './go-match.js';
@@ -76,6 +76,18 @@ export interface BuildContext {
   entries(): Iterable<ContextEntry>;
   /** File bytes (for ADD tar extraction or a simulated RUN reading a copied file). */
   readFile(path: string): Buffer;
+  /** See walkFingerprint; absent on the wrapped contexts of compare and what-if. */
+  fingerprint?(): string;
+}
+
+/** The walk a load starts from: done ahead by a replay check (cache/replay.ts), then handed to loadContext. */
+export interface ContextWalk {
+  root: string;
+  builder: Builder;
+  ignoreFile: string | null;
+  patterns: string[];
+  matcher: IgnoreMatcher;
+  walked: WalkResult;
 }
 
 export interface LoadContextOptions {
@@ -94,6 +106,8 @@ export interface LoadContextOptions {
   hashPipeline?: () => HashPipeline;
   /** For tests: replaces fs.promises.open when reading file content. */
   openForRead?: OpenForRead;
+  /** A walk done ahead with the same directory, Dockerfile and builder (see walkForLoad). */
+  walk?: ContextWalk;
 }
 
 /**
@@ -196,24 +210,64 @@ function cost(e: WalkedEntry): number {
   return e.size + PER_FILE_COST;
 }
 
-export async function loadContext(dir: string, opts: LoadContextOptions = {}): Promise<BuildContext> {
-  const root = path.resolve(dir);
+/** The ignore file and its matcher for a context, as the builder finds them next to the Dockerfile. */
+function ignoreRules(root: string, opts: Pick<LoadContextOptions, 'dockerfile' | 'builder'>): { ignoreFile: string | null; patterns: string[]; matcher: IgnoreMatcher } {
   const builder = opts.builder ?? 'buildkit';
   const dockerfile = opts.dockerfile ? path.resolve(opts.dockerfile) : path.join(root, 'Dockerfile');
-
   const ignoreAbs = findDockerignore(root, dockerfile, builder);
-  const ignoreRel = ignoreAbs ? toPosixRelative(root, ignoreAbs) : null;
+  const ignoreFile = ignoreAbs ? toPosixRelative(root, ignoreAbs) : null;
   let patterns: string[] = [];
   if (ignoreAbs) {
     let text: string;
     try {
       text = fs.readFileSync(ignoreAbs, 'utf8');
     } catch (e) {
-      throw unreadable(ignoreRel ?? '.dockerignore', e);
+      throw unreadable(ignoreFile ?? '.dockerignore', e);
     }
     patterns = parseDockerignore(text);
   }
-  const matcher = new IgnoreMatcher(patterns, ignoreRel ?? '.dockerignore');
+  return { ignoreFile, patterns, matcher: new IgnoreMatcher(patterns, ignoreFile ?? '.dockerignore') };
+}
+
+/** Walks a context ahead of loadContext (which then takes it as `walk`). */
+export function walkForLoad(dir: string, opts: Pick<LoadContextOptions, 'dockerfile' | 'builder'> = {}): ContextWalk {
+  const root = path.resolve(dir);
+  const builder = opts.builder ?? 'buildkit';
+  const rules = ignoreRules(root, opts);
+  return { root, builder, ...rules, walked: walkContext(root, rules.matcher, builder) };
+}
+
+/**
+ * A digest of everything the walk saw: the ignore rules and, for every entry, its path, st_mode, size,
+ * mtime, ctime, inode, device and link target. Any edit, touch, chmod, rename, link or new file changes
+ * it (a write bumps ctime even when the mtime is put back); content that changed with none of these
+ * changing is what the stat cache cannot see either.
+ */
+export function walkFingerprint(h: Hasher, walk: ContextWalk): string {
+  // Numbers into one typed array and names into one joined string, each hashed once: building a
+  // single 2 MB string entry by entry cost 60-90 ms here, mostly in the garbage collector.
+  const numbers = new Float64Array(walk.walked.entries.size * 6);
+  const names: string[] = [walk.builder, walk.ignoreFile ?? '', ...walk.patterns];
+  let i = 0;
+  for (const e of walk.walked.entries.values()) {
+    numbers[i++] = e.stMode;
+    numbers[i++] = e.size;
+    numbers[i++] = e.mtimeMs;
+    numbers[i++] = e.ctimeMs;
+    numbers[i++] = e.ino;
+    numbers[i++] = e.rdev;
+    // A link's target is one more name; st_mode, among the numbers, tells which entries have one.
+    names.push(e.path);
+    if (e.linkTarget !== undefined) names.push(e.linkTarget);
+  }
+  const byNumber = h.h64Raw(new Uint8Array(numbers.buffer)).toString(16).padStart(16, '0');
+  return h.h64ToString(`${byNumber}\0${names.join('\0')}`);
+}
+
+export async function loadContext(dir: string, opts: LoadContextOptions = {}): Promise<BuildContext> {
+  const root = path.resolve(dir);
+  const builder = opts.builder ?? 'buildkit';
+  const { ignoreFile: ignoreRel, patterns, matcher } = opts.walk ?? ignoreRules(root, opts);
 
   // A first load (no stat cache yet) hashes every file. Once the walk has found enough work, a worker
   // thread starts and hashes files as the walk finds them.
@@ -241,7 +295,7 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
   let hashed = 0;
   const h = await getHasher();
   try {
-    walked = walkContext(root, matcher, builder, onFile);
+    walked = opts.walk?.walked ?? walkContext(root, matcher, builder, onFile);
     statCache = StatCache.load(opts.statCachePath, h.h64ToString(root));
 
     // Content digests: reuse from the stat cache, else read.
@@ -292,29 +346,43 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
     pipeline?.close();
   }
 
-  // Record digests, children before parents.
+  // Entries for every walked path. A directory's digest (over its children's) is computed only when
+  // something asks for it (a bind mount of a directory): COPY keys list every file instead, and
+  // hashing the whole tree on every run cost 30-50 ms on 30,000 files.
   const entries = new Map<string, ContextEntry>();
   const includeDirMode = builder === 'classic';
-  const build = (rel: string): ContextEntry => {
-    const w = walked.entries.get(rel)!;
-    let digest: string;
-    if (w.type === 'dir') {
-      const prefix = rel === '' ? '' : rel + '/';
-      digest = dirDigest(h, w.mode, walked.children.get(rel) ?? [], (name) => build(prefix + name).digest, includeDirMode);
-    } else if (w.type === 'file') {
-      digest = w.recordDigest ?? fileDigest(h, { type: 'file', mode: w.mode, size: w.size }, w.contentDigest!);
-    } else {
-      const header = { type: w.type, mode: w.mode, size: w.size, rdev: w.rdev, ...(w.linkTarget !== undefined ? { linkTarget: w.linkTarget } : {}) };
-      digest = leafDigest(h, header);
-    }
-    const entry: ContextEntry = { path: rel, type: w.type, mode: w.mode, size: w.size, digest };
-    if (w.type === 'file') entry.contentDigest = w.contentDigest!;
-    if (w.linkTarget !== undefined) entry.linkTarget = w.linkTarget;
-    if (w.special) entry.special = w.special;
-    entries.set(rel, entry);
-    return entry;
+  const dirDigestOf = (rel: string, mode: number): string => {
+    const prefix = rel === '' ? '' : rel + '/';
+    return dirDigest(h, mode, walked.children.get(rel) ?? [], (name) => entries.get(prefix + name)!.digest, includeDirMode);
   };
-  build('');
+  for (const w of walked.entries.values()) {
+    let entry: ContextEntry;
+    if (w.type === 'dir') {
+      let memo: string | undefined;
+      entry = {
+        path: w.path,
+        type: 'dir',
+        mode: w.mode,
+        size: 0,
+        get digest(): string {
+          return (memo ??= dirDigestOf(w.path, w.mode));
+        },
+      };
+    } else {
+      let digest: string;
+      if (w.type === 'file') {
+        digest = w.recordDigest ?? fileDigest(h, { type: 'file', mode: w.mode, size: w.size }, w.contentDigest!);
+      } else {
+        const header = { type: w.type, mode: w.mode, size: w.size, rdev: w.rdev, ...(w.linkTarget !== undefined ? { linkTarget: w.linkTarget } : {}) };
+        digest = leafDigest(h, header);
+      }
+      entry = { path: w.path, type: w.type, mode: w.mode, size: w.size, digest };
+      if (w.type === 'file') entry.contentDigest = w.contentDigest!;
+      if (w.linkTarget !== undefined) entry.linkTarget = w.linkTarget;
+      if (w.special) entry.special = w.special;
+    }
+    entries.set(w.path, entry);
+  }
 
   try {
     statCache.save();
@@ -361,6 +429,9 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
         const names = children.get(rel);
         if (names) for (let i = names.length - 1; i >= 0; i--) stack.push(rel === '' ? names[i]! : `${rel}/${names[i]!}`);
       }
+    },
+    fingerprint() {
+      return walkFingerprint(h, { root, builder, ignoreFile: ignoreRel, patterns, matcher, walked });
     },
     readFile(p) {
       const rel = normalizeContextPath(p);
