@@ -106,6 +106,14 @@ export class ReplaySlot {
   save(run: { code: number; out: string; err: string; store: CacheStore; contextFingerprint: string | undefined }): void {
     if (run.code !== 0 || run.store.wrote || run.contextFingerprint === undefined) return;
     if (readGeneration(this.cmd.storeDir) !== this.generation) return; // another run changed the store meanwhile
+    try {
+      this.write({ ...run, contextFingerprint: run.contextFingerprint });
+    } catch {
+      // Only a speed-up: a store that cannot take it costs a full run next time.
+    }
+  }
+
+  private write(run: { code: number; out: string; err: string; store: CacheStore; contextFingerprint: string }): void {
     const inputs: ReplayInputs = {
       tool: toolIdentity(),
       dockerfile: dockerfileIdentity(this.cmd.dockerfile),
@@ -119,12 +127,8 @@ export class ReplaySlot {
     // A JSON header line, then the output's bytes as they are: JSON-escaping megabytes of output cost
     // more to read back than the rest of a replay.
     const header = { format: REPLAY_FORMAT, inputs, code: run.code, outBytes: out.length, errBytes: err.length };
-    try {
-      // No fsync: a replay torn by a crash fails its length check and is only a full run's worth of time.
-      writeAtomic(this.file, Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), out, err]), { durable: false });
-    } catch {
-      // Only a speed-up: a store that cannot take it costs a full run next time.
-    }
+    // No fsync: a replay torn by a crash fails its length check and is only a full run's worth of time.
+    writeAtomic(this.file, Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), out, err]), { durable: false });
   }
 }
 
