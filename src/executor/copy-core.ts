@@ -214,7 +214,7 @@ export function contextManifest(
   entries: Iterable<ContextEntry>,
   exclude: ((rel: string) => boolean) | undefined,
   dirModes: boolean,
-  classicLink?: (link: ContextEntry) => string | null,
+  classicLink?: (link: ContextEntry) => string,
 ): FileManifest {
   const manifest: FileManifest = {};
   const prefix = sourcePath === '' ? '' : `${sourcePath}/`;
@@ -223,8 +223,7 @@ export function contextManifest(
     const rel = e.path === sourcePath ? '.' : e.path.slice(prefix.length);
     if (rel !== '.' && exclude?.(rel)) continue;
     if (e.type === 'symlink' && classicLink && rel !== '.') {
-      const digest = classicLink(e);
-      if (digest !== null) manifest[rel] = { type: 'symlink', mode: 0o777, size: 0, digest };
+      manifest[rel] = { type: 'symlink', mode: 0o777, size: 0, digest: classicLink(e) };
       continue;
     }
     // A directory counts by its header (the mode, for the classic builder) and its listed children, not
@@ -239,20 +238,50 @@ export function contextManifest(
 }
 
 /**
- * What the classic builder hashes for a symlink inside a copied directory: not the link but what it
- * resolves to, followed inside the context root (`..` stops at the root, `/x` is the context's x), as
- * the header of the target under the target's own path (only the header for a directory, header and
- * bytes for a file). A link that resolves to nothing adds nothing. So retargeting `../o` to `../o/`
- * hits, and editing a linked file outside the copied directory misses (recorded:
- * cache-r6-symlink-dir-inside-copied). null when the link resolves to nothing.
+ * The classic builder's content key of a context source (Docker 20.10's lazy context hash): one hash
+ * per entry of the walk below the source, sorted, so entries count by what they are and by their
+ * context paths, not by their place in a tree.
+ * - A file counts by its path, header and bytes; a directory by its path and header (its mode).
+ * - The context root itself is never hashed (the walk skips "."): `chmod 700 .` keeps `COPY . /x`
+ *   cached (recorded: cache-r7-context-root-mode).
+ * - A symlink counts as what it resolves to inside the context (Docker's FollowSymlinkInScope:
+ *   relative from the link's directory, absolute from the context root, `..` stopping at the root),
+ *   under the target's path: `../o` and `../o/` are the same, and a renamed link with the same target
+ *   keys the same. A dangling link counts by the path it resolves to. (Recorded:
+ *   cache-r6-symlink-dir-inside-copied, cache-links-resolved.)
  */
-export function classicLinkDigest(link: ContextEntry, get: (path: string) => ContextEntry | undefined, digestOf: (s: string) => string): string | null {
-  const target = resolveInScope(link.path, get);
+export function classicContentDigest(
+  sourcePath: string,
+  entries: Iterable<ContextEntry>,
+  exclude: ((rel: string) => boolean) | undefined,
+  get: (path: string) => ContextEntry | undefined,
+  digestOf: (s: string) => string,
+): string {
+  const prefix = sourcePath === '' ? '' : `${sourcePath}/`;
+  const hashes: string[] = [];
+  for (const e of entries) {
+    if (e.path !== sourcePath && !e.path.startsWith(prefix)) continue;
+    const rel = e.path === sourcePath ? '.' : e.path.slice(prefix.length);
+    if (rel !== '.' && exclude?.(rel)) continue;
+    if (e.path === '') continue;
+    hashes.push(classicEntryHash(e, get));
+  }
+  hashes.sort();
+  return digestOf(hashes.join('\n'));
+}
+
+/** One entry's part of classicContentDigest. */
+export function classicEntryHash(e: ContextEntry, get: (path: string) => ContextEntry | undefined): string {
+  if (e.type !== 'symlink') return classicOwnHash(e.path, e);
+  const target = resolveInScope(e.path, get);
   const entry = target === undefined ? undefined : get(target);
-  if (target === undefined || !entry) return null;
-  // A directory's own record: its header with its mode, none of its children.
-  const own = entry.type === 'dir' ? `dir\0${entry.mode.toString(8)}` : entry.digest;
-  return digestOf(`${target}\0${own}`);
+  // Docker hashes a path it cannot stat as the path itself.
+  if (target === undefined || !entry) return `missing\0${target ?? e.path}`;
+  return classicOwnHash(target, entry);
+}
+
+function classicOwnHash(path: string, e: ContextEntry): string {
+  return e.type === 'dir' ? `${path}\0dir\0${e.mode.toString(8)}` : `${path}\0${e.digest}`;
 }
 
 /**

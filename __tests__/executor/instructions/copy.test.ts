@@ -127,8 +127,29 @@ describe('classic COPY of a directory holding symlinks: keyed by what each link 
     expect(await classicKey({ 'o/f': 'g' }, { 'd/l': '../o/f' })).not.toBe(await classicKey({ 'o/f': 'f' }, { 'd/l': '../o/f' }));
   });
 
-  it('a link that resolves to nothing adds nothing', async () => {
-    expect(await classicKey({}, { 'd/gone': '../nowhere' })).toBe(await classicKey({}, {}));
+  it('a link counts under its target\'s path, not its own: renaming it keeps the key (recorded: cache-links-resolved)', async () => {
+    expect(await classicKey({ 'o2/g': 'g' }, { 'd/m': '../o2/g' })).toBe(await classicKey({ 'o2/g': 'g' }, { 'd/l': '../o2/g' }));
+  });
+
+  it('a dangling link counts by the path it resolves to (recorded: cache-links-resolved)', async () => {
+    const gone = await classicKey({}, { 'd/gone': '../nowhere' });
+    expect(gone).not.toBe(await classicKey({}, {}));
+    expect(await classicKey({}, { 'd/other': '/nowhere' })).toBe(gone);
+    expect(await classicKey({}, { 'd/gone': '../elsewhere' })).not.toBe(gone);
+  });
+
+  it('the context root itself does not count, unlike a copied subdirectory (recorded: cache-r7-context-root-mode)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dfsim-copy-'));
+    roots.push(dir);
+    fs.writeFileSync(path.join(dir, 'Dockerfile'), 'FROM bb:latest\nCOPY . /ctx\n');
+    fs.mkdirSync(path.join(dir, 'sub'));
+    const key = async () =>
+      (await simulate({ context: dir, builder: 'classic', cacheDir: path.join(os.tmpdir(), 'dfsim-none'), baseImages: new Map([['bb:latest', IMAGE]]), record: false })).result.steps.find((s) => s.kind === 'COPY')!.key!.digest;
+    const before = await key();
+    fs.chmodSync(dir, 0o700);
+    expect(await key()).toBe(before);
+    fs.chmodSync(path.join(dir, 'sub'), 0o700);
+    expect(await key()).not.toBe(before);
   });
 });
 

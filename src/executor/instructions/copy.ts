@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import type { AddInstruction, CopyInstruction } from '../../instructions/types.js';
 import { processWord } from '../../syntax/lex.js';
 import {
-  classicLinkDigest, cleanContextPath, contextManifest, copyBetweenStages, copyDestination, copyFromContext, copyOwnership, ensureParents, matchEntries, patternBase,
+  classicContentDigest, classicEntryHash, cleanContextPath, contextManifest, copyBetweenStages, copyDestination, copyFromContext, copyOwnership, ensureParents, matchEntries, patternBase,
   resolveContextSource, type CopyOptions,
 } from '../copy-core.js';
 import { didYouMean } from '../../diagnostics/suggest.js';
@@ -124,12 +124,14 @@ export function copyLike(
         copyFromContext(entry, target, own, ctx, fs);
       }
       const classic = ctx.builder === 'classic';
-      const manifest = contextManifest(source.path, ctx.context.entries(), own.exclude, classic, classic ? (link) => classicLinkDigest(link, (p) => ctx.context.get(p), hash64) : undefined);
+      const get = (p: string) => ctx.context.get(p);
+      // The manifest explains a miss; with the classic builder it lists a link as what it resolves to.
+      const manifest = contextManifest(source.path, ctx.context.entries(), own.exclude, classic, classic ? (link) => hash64(classicEntryHash(link, get)) : undefined);
       const rel = base === null ? '' : base === '' ? source.path : source.path.slice(base.length + 1);
       const name = contentName(specIndex, rel, { path: source.path === '' ? '.' : source.path });
       selectedPaths.push(source.path === '' ? '.' : source.path);
       manifests[name] = manifest;
-      content[name] = manifestText(manifest).digest;
+      content[name] = classic ? classicContentDigest(source.path, ctx.context.entries(), own.exclude, get, hash64) : manifestText(manifest).digest;
       count++;
     }
   }
