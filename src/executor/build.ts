@@ -116,6 +116,7 @@ export async function executeBuild(opts: ExecuteOptions): Promise<BuildResult> {
       const layer = state.fs.endStep();
       finishStep(step, out, layer, state, builder);
       keepCachedDirModes(step, layer, state, opts);
+      if (instruction.kind === 'COPY' && instruction.from !== null) keepCachedOwners(step, layer, state, opts);
       mergeIdentical(step);
     }
     built.set(planned.stage.index, state);
@@ -224,6 +225,30 @@ function keepCachedDirModes(step: StepResult, layer: StepResult['layer'], state:
   if (!cached || typeof cached !== 'object') return;
   for (const [path, mode] of Object.entries(cached as Record<string, unknown>)) {
     if (typeof mode === 'number' && state.fs.lstat(path)?.type === 'dir' && modes[path] !== undefined && modes[path] !== mode) state.fs.chmod(path, mode);
+  }
+}
+
+/**
+ * Likewise, BuildKit's checksum of a stage's files has no owners, so a COPY --from that hits keeps the
+ * owners it copied when it was built, even if the source stage has chowned them since (recorded:
+ * cache-r7-stage-owner-only-change: a later `stat -c %u` sees the old owner). The key's meta keeps
+ * them; on a hit they are put back.
+ */
+function keepCachedOwners(step: StepResult, layer: StepResult['layer'], state: StageState, opts: ExecuteOptions): void {
+  if (opts.builder !== 'buildkit' || !step.key || !layer) return;
+  const owners: Record<string, [number, number]> = {};
+  for (const c of layer.changes) {
+    const info = c.change === 'removed' ? undefined : state.fs.lstat(c.path);
+    if (info) owners[c.path] = [info.uid, info.gid];
+  }
+  (step.key.meta ??= {}).owners = owners;
+  const cached = opts.cachedMeta?.(step)?.owners;
+  if (!cached || typeof cached !== 'object') return;
+  for (const [path, owner] of Object.entries(cached as Record<string, unknown>)) {
+    if (!Array.isArray(owner) || owner.length !== 2 || !owner.every((n) => Number.isInteger(n))) continue;
+    const [uid, gid] = owner as [number, number];
+    const now = owners[path];
+    if (now && (now[0] !== uid || now[1] !== gid)) state.fs.lchown(path, uid, gid);
   }
 }
 

@@ -22,6 +22,11 @@ export interface CopyOptions {
   mode: number | null;
   /** --exclude: paths (relative to the copied source) to leave out, with .dockerignore syntax. */
   exclude?: (relToSource: string) => boolean;
+  /**
+   * COPY --from without --chown: files keep the owners they have in the source stage, with both
+   * builders (recorded: cache-r7-stage-owner-only-change, where `stat -c %u` sees the source's uid).
+   */
+  keepOwners?: boolean;
 }
 
 /** Expands --chown/--chmod and resolves names in the destination stage's /etc/passwd and /etc/group. */
@@ -358,21 +363,23 @@ function contextContent(entry: ContextEntry, ctx: StepContext): ExternalContent 
 export function copyBetweenStages(from: StageFs, src: string, dest: string, opts: CopyOptions, to: StageFs, top = true): void {
   const info = from.lstat(src);
   if (!info) return;
+  const uid = opts.keepOwners ? info.uid : opts.uid;
+  const gid = opts.keepOwners ? info.gid : opts.gid;
   if (info.type === 'dir') {
-    ensureDir(to, dest, opts.mode ?? (top ? 0o755 : info.mode), opts.uid, opts.gid);
+    ensureDir(to, dest, opts.mode ?? (top ? 0o755 : info.mode), uid, gid);
     for (const name of from.readdir(src) ?? []) copyBetweenStages(from, posix.join(src, name), posix.join(dest, name), opts, to, false);
   } else if (info.type === 'symlink') {
     replace(to, dest);
     to.symlink(info.linkTarget ?? '', dest);
-    to.lchown(dest, opts.uid, opts.gid);
+    to.lchown(dest, uid, gid);
   } else if (info.type === 'file') {
     replace(to, dest, true);
     const content = from.contentOf(src);
     const mode = opts.mode ?? info.mode;
-    if (content && 'data' in content) to.writeFile(dest, content.data, { mode, uid: opts.uid, gid: opts.gid });
-    else to.writeExternalFile(dest, content?.external ?? { size: info.size, digest: null }, { mode, uid: opts.uid, gid: opts.gid });
+    if (content && 'data' in content) to.writeFile(dest, content.data, { mode, uid, gid });
+    else to.writeExternalFile(dest, content?.external ?? { size: info.size, digest: null }, { mode, uid, gid });
     to.chmod(dest, mode);
-    to.chown(dest, opts.uid, opts.gid);
+    to.chown(dest, uid, gid);
   }
 }
 

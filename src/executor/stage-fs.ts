@@ -233,13 +233,16 @@ export class StageFs implements ShellFs {
   }
 
   /**
-   * A digest of a subtree like BuildKit's content checksum: headers (type, mode, uid, gid, size,
-   * link target) and contents, children by name; null inside means unknown content.
+   * A digest of a subtree like a builder's content checksum: headers (type, mode, size, link target,
+   * and uid/gid when `owners`) and contents, children by name; null inside means unknown content.
+   * BuildKit's checksum of a stage's files has no owners: a `chown` alone keeps COPY --from and bind
+   * mounts cached (recorded: cache-r7-stage-owner-only-change); the classic builder's has them.
    */
-  treeDigest(path: string): string | null {
+  treeDigest(path: string, owners = true): string | null {
     const info = this.lstat(path);
     if (!info) return null;
-    const header = `${info.type}:${info.mode.toString(8)}:${info.uid}:${info.gid}:${info.size}:${info.linkTarget ?? ''}`;
+    const owner = owners ? `${info.uid}:${info.gid}` : '';
+    const header = `${info.type}:${info.mode.toString(8)}:${owner}:${info.size}:${info.linkTarget ?? ''}`;
     if (info.type === 'file') {
       const d = this.fileDigest(path);
       return d === null ? null : hash64(`${header}:${d}`);
@@ -247,7 +250,7 @@ export class StageFs implements ShellFs {
     if (info.type !== 'dir') return hash64(header);
     const parts = [header];
     for (const name of this.readdir(path) ?? []) {
-      const d = this.treeDigest(join(path, name));
+      const d = this.treeDigest(join(path, name), owners);
       if (d === null) return null;
       parts.push(`${name}\0${d}`);
     }

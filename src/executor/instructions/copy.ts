@@ -225,12 +225,12 @@ function copyFromStage(
     }
     const real = srcFs.resolve(p, true) ?? p;
     const target = info.type === 'dir' ? dest.path : destFor(posix.basename(p));
-    copyBetweenStages(srcFs, real, target, own, state.fs);
+    copyBetweenStages(srcFs, real, target, { ...own, keepOwners: instruction.chown === null }, state.fs);
     n++;
     if (!inKey.has(p)) continue;
     // Early cut-off: the key takes the selected content, not the source stage's chain. Unknown
     // content (an opaque RUN made it) falls back to the source stage's key: a miss there is predicted to reach here.
-    const digest = srcFs.treeDigest(real);
+    const digest = srcFs.treeDigest(real, ctx.builder === 'classic');
     // The classic builder names the content by the path with symlinks resolved (recorded: cache-r6-copy-from-symlink-path).
     const name = contentName(relOf(p), ctx.builder === 'classic' ? real : p);
     content[name] = digest ?? `chain:${source.lastKey}`;

@@ -143,7 +143,7 @@ function mountPart(state: StageState, instruction: RunInstruction, ctx: StepCont
   if (from !== undefined) {
     const stage = ctx.stage(from);
     if (!stage) throw stepError(ctx, instruction, 'DF3207', `--mount from=${from} names no earlier stage and no image dfsim knows`, 'Use the name or index of an earlier stage.');
-    content = stage.fs.treeDigest(stage.fs.resolve(`/${source}`.replace(/\/+/g, '/'), true) ?? '/') ?? `chain:${stage.lastKey}`;
+    content = stage.fs.treeDigest(stage.fs.resolve(`/${source}`.replace(/\/+/g, '/'), true) ?? '/', ctx.builder === 'classic') ?? `chain:${stage.lastKey}`;
   } else {
     const entry = ctx.context.get(source.replace(/^\/+/, '').replace(/\/$/, ''));
     content = entry?.digest ?? null;
