@@ -978,7 +978,13 @@ function chownLike(tool: 'chown' | 'chgrp'): CommandImpl {
         status = Math.max(status, sh.missing(io, tool, `${tool}: ${f}: No such file or directory`));
         continue;
       }
-      const apply = (path: string, s: FsNodeInfo) => sh.fs.chown(path, uid ?? s.uid, gid ?? s.gid);
+      const apply = (path: string, s: FsNodeInfo) => {
+        sh.fs.chown(path, uid ?? s.uid, gid ?? s.gid);
+        // Linux clears setuid (and setgid with group exec) when a file's owner changes, root's chown
+        // included (busybox: chmod 4755 then chown 1:2 leaves 755).
+        const now = sh.fs.lstat(path);
+        if (now?.type === 'file' && now.mode & 0o6000) sh.fs.chmod(path, now.mode & ~(0o4000 | (now.mode & 0o010 ? 0o2000 : 0)));
+      };
       if (o.flags.has('R')) walk(sh, p, apply);
       else {
         const s = sh.fs.stat(p) ?? sh.fs.lstat(p);
@@ -1041,6 +1047,83 @@ const ls: CommandImpl = (sh, argv, io) => {
   sh.out(io, out);
   return status;
 };
+
+/**
+ * busybox `stat -c FORMAT` (or -cFORMAT; -L follows links) with the directives that
+ * depend only on what dfsim knows of a file: %a %A %F %g %G %n %s %u %U %%. Anything else (inodes,
+ * times, the default multi-line output) is unknown output.
+ */
+const stat: CommandImpl = (sh, argv, io) => {
+  let format: string | null = null;
+  let follow = false;
+  const files: string[] = [];
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-c') format = argv[++i] ?? null;
+    else if (a.startsWith('-c')) format = a.slice(2);
+    else if (a === '-L') follow = true;
+    else if (a.startsWith('--')) {
+      // busybox has no long options here.
+      sh.err(io, `stat: unrecognized option '${a}'`);
+      return 1;
+    } else if (a.startsWith('-') && a !== '-') format = null;
+    else files.push(a);
+  }
+  const known = format !== null && /^(?:[^%]|%[aAFgGnsuU%])*$/.test(format);
+  if (!known || files.length === 0) {
+    sh.out(io, null);
+    return files.length === 0 && format !== null ? 1 : 0;
+  }
+  const db = readAccounts(sh);
+  let status = 0;
+  let out: Text = '';
+  for (const f of files) {
+    const p = sh.abs(f);
+    const st = follow ? sh.fs.stat(p) : sh.fs.lstat(p);
+    if (!st) {
+      const code = sh.missing(io, 'stat', `stat: can't stat '${f}': No such file or directory`);
+      if (code === 0) out = null; // an earlier opaque command may have made it: its line is unknown
+      status = Math.max(status, code);
+      continue;
+    }
+    const user = [...db.users.values()].find((u) => u.uid === st.uid)?.name ?? 'UNKNOWN';
+    const group = [...db.groups.values()].find((g) => g.gid === st.gid)?.name ?? 'UNKNOWN';
+    const typeName = st.type === 'dir' ? 'directory' : st.type === 'symlink' ? 'symbolic link' : st.size === 0 ? 'regular empty file' : 'regular file';
+    let unknown = false;
+    const line = `${format!.replace(/%([aAFgGnsuU%])/g, (_m, d: string) => {
+      switch (d) {
+        case 'a': return (st.mode & 0o7777).toString(8);
+        case 'A': return modeText(st.type, st.mode);
+        case 'F': return typeName;
+        case 'g': return String(st.gid);
+        case 'G': return group;
+        case 'n': return f;
+        case 's':
+          // A directory's size is the filesystem's (4096 on the builder's overlayfs, more for big ones).
+          if (st.type === 'dir') unknown = true;
+          return st.type === 'symlink' ? String(Buffer.byteLength(st.linkTarget ?? '')) : String(st.size);
+        case 'u': return String(st.uid);
+        case 'U': return user;
+        default: return '%';
+      }
+    })}\n`;
+    out = unknown || out === null ? null : out + line;
+  }
+  sh.out(io, out);
+  return status;
+};
+
+/** `ls -l` style permissions: `-rwxr-xr-x`, with s/S, t/T for setuid, setgid and sticky bits. */
+function modeText(type: string, mode: number): string {
+  const bit = (b: number, c: string) => (mode & b ? c : '-');
+  const special = (x: number, s: number, lower: string, upper: string) => (mode & s ? (mode & x ? lower : upper) : mode & x ? 'x' : '-');
+  return (
+    (type === 'dir' ? 'd' : type === 'symlink' ? 'l' : '-') +
+    bit(0o400, 'r') + bit(0o200, 'w') + special(0o100, 0o4000, 's', 'S') +
+    bit(0o040, 'r') + bit(0o020, 'w') + special(0o010, 0o2000, 's', 'S') +
+    bit(0o004, 'r') + bit(0o002, 'w') + special(0o001, 0o1000, 't', 'T')
+  );
+}
 
 const id: CommandImpl = (sh, argv, io) => {
   const { uid, gid, name } = sh.shared.user;
@@ -1227,7 +1310,7 @@ export function defaultCommands(): Map<string, CommandImpl> {
     ['uniq', uniq], ['wc', wc], ['grep', grep], ['egrep', (sh, a, io, e) => grep(sh, ['grep', '-E', ...a.slice(1)], io, e)],
     ['fgrep', (sh, a, io, e) => grep(sh, ['grep', '-F', ...a.slice(1)], io, e)], ['tee', tee], ['tr', tr],
     ['mkdir', mkdir], ['touch', touch], ['rm', rm], ['rmdir', rmdir], ['cp', cp], ['mv', mv], ['ln', ln],
-    ['chmod', chmod], ['chown', chownLike('chown')], ['chgrp', chownLike('chgrp')], ['ls', ls], ['id', id],
+    ['chmod', chmod], ['stat', stat], ['chown', chownLike('chown')], ['chgrp', chownLike('chgrp')], ['ls', ls], ['id', id],
     ['whoami', whoami], ['env', envCmd], ['printenv', printenv], ['sh', shellCmd], ['ash', shellCmd],
     ['bash', shellCmd], ['dash', shellCmd], ['sleep', sleep], ['usleep', sleep], ['sync', trueCmd],
     ['basename', basenameCmd], ['dirname', dirnameCmd], ['which', which], ['seq', seq],

@@ -951,6 +951,10 @@ export class Shell {
     if (node.type === 'variable_assignment') assigns.push(node);
     else collect(node);
     redirects.push(...extra);
+    // tree-sitter-bash hangs the words that follow a redirection's target on the redirection
+    // (`echo x > /a y` has destinations /a and y); they are the command's arguments, as busybox sh
+    // runs `echo x y > /a` (recorded in ash-oracle.json).
+    for (const r of redirects) if (r.type === 'file_redirect') words.push(...r.childrenForFieldName('destination').slice(1));
 
     this.lastSubstitutionStatus = undefined;
     const argv: string[] = [];
