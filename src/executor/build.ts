@@ -273,6 +273,7 @@ function startStage(planned: PlannedStage, built: Map<number, StageState>, opts:
       // The parent's ARG values stay in the env (and so in RUN keys), but the child declared none of
       // them: its RUN history lists no `|N` args for them (recorded: cache-arg-in-stage-child).
       declaredArgs: new Set(),
+      argDeclarations: [],
       config: structuredClone(parent.config),
       history: [...parent.history],
     };
@@ -318,6 +319,7 @@ function emptyState(ref: StepResult['stage'], platform: string): StageState {
     env: EnvList.from([['PATH', DEFAULT_PATH]]),
     buildArgs: new EnvList(),
     declaredArgs: new Set(),
+    argDeclarations: [],
     user: '',
     workdir: '/',
     shell: [...DEFAULT_SHELL],

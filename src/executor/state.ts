@@ -19,6 +19,10 @@ export class EnvList {
     return list;
   }
 
+  delete(key: string): void {
+    this.entries = this.entries.filter(([k]) => k !== key);
+  }
+
   set(key: string, value: string): void {
     const i = this.entries.findIndex(([k]) => k === key);
     if (i >= 0) this.entries.splice(i, 1);
@@ -63,6 +67,8 @@ export interface StageState {
   buildArgs: EnvList;
   /** Names declared by ARG in this stage so far (a declared-but-valueless ARG expands to ""). */
   declaredArgs: Set<string>;
+  /** Every ARG declaration of this stage in order, a name declared twice listed twice (BuildKit's `|N`). */
+  argDeclarations: string[];
   user: string;
   workdir: string;
   shell: string[];

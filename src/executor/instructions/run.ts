@@ -122,7 +122,9 @@ function historyArgs(state: StageState, argv: string[], ctx: StepContext): strin
     const proxies = [...ctx.buildArgs.keys()].some((k) => PROXY_ARGS.has(k) && !state.declaredArgs.has(k));
     if (args.length === 0 && proxies) return `|0 ${argv.join(' ')}`;
   } else {
-    args = [...state.declaredArgs].map((k) => `${k}=${state.env.get(k) ?? state.buildArgs.get(k) ?? ''}`);
+    // Every declaration counts, a name declared twice twice, each with the value the command sees
+    // (`ARG V=1`, `ARG V=2`, `ARG V` give `|3 V=2 V=2 V=2`; recorded: exec-r7-arg-redeclared-no-default).
+    args = state.argDeclarations.map((k) => `${k}=${state.env.get(k) ?? state.buildArgs.get(k) ?? ''}`);
   }
   const prefix = args.length ? `|${args.length} ${args.join(' ')} ` : '';
   return `${prefix}${argv.join(' ')}`;
