@@ -188,7 +188,10 @@ function finishStep(step: StepResult, out: StepOutput, layer: StepResult['layer'
     }
   } else {
     // Classic: every instruction is a cached image keyed by its parent image and the whole config.
-    const parts: Record<string, unknown> = { kind: step.kind, command: out.createdBy ?? step.instruction, config: JSON.parse(canonicalJson(state.config)) };
+    // Docker's config holds exposed ports and volumes as maps: their order never counts (recorded:
+    // cache-r7-expose-order-range, where `EXPOSE 443 8080` after `EXPOSE 8080 443` hits).
+    const config = { ...state.config, ExposedPorts: [...state.config.ExposedPorts].sort(), Volumes: [...state.config.Volumes].sort() };
+    const parts: Record<string, unknown> = { kind: step.kind, command: out.createdBy ?? step.instruction, config: JSON.parse(canonicalJson(config)) };
     if (out.parts?.content !== undefined) parts.content = out.parts.content;
     const parent = state.lastKey;
     step.key = { parent, parts, digest: hashJson({ parent, parts }) };
