@@ -70,6 +70,7 @@ export const CODES = {
   DF3301: 'A RUN the real build would fail (the command fails, or the program does not exist).',
   DF3302: 'A filesystem operation of an instruction fails.',
   DF3303: 'RUN --mount, --network or --security with the classic builder (they require BuildKit).',
+  DF3304: 'RUN --mount=type=secret,required=true: dfsim passes no secrets, like docker build without --secret.',
   // Cache store (src/cache/store.ts).
   DF4001: 'A corrupt or foreign cache store entry, ignored (warning).',
   DF4002: 'The cache store stayed locked by another run.',

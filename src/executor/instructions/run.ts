@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { RunInstruction } from '../../instructions/types.js';
 import { initRunSimulator, simulateExec, simulateShell, type RunOutcome } from '../run/index.js';
 import { resolveUser, type StageState } from '../state.js';
@@ -25,7 +26,12 @@ export async function applyRun(state: StageState, instruction: RunInstruction, c
     user: state.user,
     network: instruction.network,
     security: instruction.security,
-    mounts,
+    // BuildKit sorts an exec's mounts by their destination: the order they are written in does not
+    // count (recorded: cache-r7-run-mount-cache-options).
+    mounts: [...mounts].sort((a, b) => {
+      const [x, y] = [mountDest(state, a), mountDest(state, b)];
+      return x < y ? -1 : x > y ? 1 : 0;
+    }),
     platform: state.platform,
   };
   const resolved = resolveUser(state.fs, state.user || 'root', true);
@@ -134,9 +140,25 @@ function mountPart(state: StageState, instruction: RunInstruction, ctx: StepCont
   const opts: Record<string, string> = {};
   for (const [k, v] of Object.entries(options)) opts[k] = v === '' ? v : expandWord(v, state, ctx, instruction);
   const type = opts.type ?? 'bind';
-  const target = opts.target ?? opts.dst ?? opts.destination ?? '';
-  if (type === 'cache') return { type, target, id: opts.id ?? target, sharing: opts.sharing ?? 'shared' };
-  if (type === 'secret' || type === 'ssh') return { type, id: opts.id ?? '', target, required: opts.required ?? '' };
+  let target = opts.target ?? opts.dst ?? opts.destination ?? '';
+  if (type === 'cache') {
+    const part: Record<string, unknown> = { type, target, id: opts.id ?? target, sharing: opts.sharing ?? 'shared' };
+    // Any of these, even at its default, gives the cache directory a source of its own (a mkdir):
+    // another key (recorded: cache-r7-run-mount-cache-options, mode=0700 and uid=1000 miss).
+    for (const k of ['mode', 'uid', 'gid'] as const) if (opts[k] !== undefined) part[k] = opts[k];
+    return part;
+  }
+  if (type === 'secret') {
+    // The id defaults to the target's base name, the target to /run/secrets/<id>: written out or
+    // not, the same mount (recorded: cache-r7-mount-secret).
+    const id = opts.id ?? (target ? posix.basename(target) : '');
+    target ||= `/run/secrets/${id}`;
+    const required = opts.required !== undefined && opts.required !== 'false';
+    // dfsim passes no secrets to a build, as `docker build` without --secret: a required one fails.
+    if (required) throw stepError(ctx, instruction, 'DF3304', `secret ${id} not found: not found`, `Pass it to the real build with --secret id=${id},src=FILE, or drop required=true.`);
+    return { type, id, target, required };
+  }
+  if (type === 'ssh') return { type, id: opts.id ?? '', target, required: opts.required ?? '' };
   if (type === 'tmpfs') return { type, target, size: opts.size ?? '' };
   // A read-only bind mount is keyed by the content it selects (early cut-off).
   const source = opts.source ?? opts.src ?? '/';
@@ -151,4 +173,10 @@ function mountPart(state: StageState, instruction: RunInstruction, ctx: StepCont
     content = entry?.digest ?? null;
   }
   return { type, target, from: from ?? 'context', source, rw: 'rw' in opts || 'readwrite' in opts, content };
+}
+
+/** Where a mount lands: its target, relative ones below the working directory. */
+function mountDest(state: StageState, mount: Record<string, unknown>): string {
+  const target = typeof mount.target === 'string' ? mount.target : '';
+  return posix.resolve(state.config.WorkingDir || '/', target);
 }
