@@ -46,6 +46,18 @@ describe('StageFs', () => {
     expect(fs.endStep().changes.map((c) => c.change)).toEqual(['modified']);
   });
 
+  it('notes a directory whose entries changed even when the step ends as it began (recorded: exec-r7-noop-runs-layers)', () => {
+    const fs = fsWith();
+    fs.beginStep();
+    fs.mkdir('/etc/x');
+    fs.remove('/etc/x');
+    expect(fs.endStep()).toMatchObject({ changes: [], dirsTouched: true });
+    fs.beginStep();
+    fs.mkdir('/etc', { parents: true });
+    expect(() => fs.remove('/etc/missing')).toThrow();
+    expect(fs.endStep()).toMatchObject({ changes: [], dirsTouched: false });
+  });
+
   it('keeps the old mode of a chmod', () => {
     const fs = fsWith();
     fs.beginStep();
@@ -195,7 +207,7 @@ describe('StageFs', () => {
     expect(dir.has('a.bin')).toBe(true);
     expect(() => dir.addExternalFile('a.bin', { size: 1, digest: null }, { mode: 0o644, uid: 0, gid: 0 })).toThrow(expect.objectContaining({ code: 'EEXIST' }));
     expect(fs.lstat('/app/a.bin')).toEqual({ type: 'file', mode: 0o755, uid: 1000, gid: 1000, size: 3 });
-    expect(fs.endStep()).toEqual({ changes: [{ path: '/app/a.bin', change: 'added', type: 'file', size: 3, mode: 0o755 }], size: 3, linkBytes: 0, unknownContent: false });
+    expect(fs.endStep()).toEqual({ changes: [{ path: '/app/a.bin', change: 'added', type: 'file', size: 3, mode: 0o755 }], size: 3, linkBytes: 0, unknownContent: false, dirsTouched: true });
     expect(fs.directory('/etc/passwd')).toBeUndefined();
     expect(fs.directory('/missing')).toBeUndefined();
   });

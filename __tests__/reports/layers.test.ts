@@ -126,6 +126,7 @@ test('removals under a removed directory fold into its whiteout', () => {
       size: 0,
       linkBytes: 0,
       unknownContent: false,
+      dirsTouched: true,
       changes: [
         { path: '/a', change: 'removed', type: 'dir', size: 0 },
         { path: '/a/b', change: 'removed', type: 'file', size: 0 },

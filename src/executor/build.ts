@@ -167,7 +167,7 @@ function finishStep(step: StepResult, out: StepOutput, layer: StepResult['layer'
   // The classic builder commits a RUN or WORKDIR layer only when its diff is non-empty (seen: a no-op
   // RUN adds none); a COPY or ADD always rewrites its destination, so it always adds one (recorded:
   // exec-r2-layers-empty-steps).
-  if (builder === 'classic' && (step.kind === 'RUN' || step.kind === 'WORKDIR') && out.createsLayer && !out.opaque?.filesUnknown && (layer?.changes.length ?? 0) === 0) {
+  if (builder === 'classic' && (step.kind === 'RUN' || step.kind === 'WORKDIR') && out.createsLayer && !out.opaque?.filesUnknown && (layer?.changes.length ?? 0) === 0 && !layer?.dirsTouched) {
     out = { ...out, createsLayer: false };
   }
   step.layer = out.createsLayer || (layer && layer.changes.length > 0) ? layer : null;

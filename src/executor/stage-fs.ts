@@ -35,6 +35,12 @@ export interface LayerDiff {
   linkBytes: number;
   /** Some file added or modified has content dfsim could not compute: `size` is then only a lower bound. */
   unknownContent: boolean;
+  /**
+   * Entries were added to or removed from a directory during the step, even if it ended as it began
+   * (mkdir /tmp/x && rmdir /tmp/x): overlayfs has copied that directory up, so the classic builder's
+   * diff is not empty (recorded: exec-r7-noop-runs-layers).
+   */
+  dirsTouched: boolean;
 }
 
 interface Snapshot {
@@ -86,6 +92,8 @@ export class StageFs implements ShellFs {
   private root: Inode = { type: 'dir', mode: 0o755, uid: 0, gid: 0, children: new Map() };
   private journal: Map<string, Snapshot | null> | null = null;
   private readonly touched = new Set<string>();
+  /** Whether a directory's entries changed during the current step (see LayerDiff.dirsTouched). */
+  private dirsTouched = false;
   /** The state a bulk-added file was left in (see directory()), so endStep need not look it up again. */
   private readonly knownAfter = new Map<string, Snapshot>();
 
@@ -96,6 +104,7 @@ export class StageFs implements ShellFs {
     this.journal = new Map();
     this.touched.clear();
     this.knownAfter.clear();
+    this.dirsTouched = false;
   }
 
   /** Ends the step and returns what it changed, sorted by path. */
@@ -125,7 +134,9 @@ export class StageFs implements ShellFs {
     changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     this.touched.clear();
     this.knownAfter.clear();
-    return { changes, size, linkBytes, unknownContent };
+    const dirsTouched = this.dirsTouched;
+    this.dirsTouched = false;
+    return { changes, size, linkBytes, unknownContent, dirsTouched };
   }
 
   private note(path: string): void {
@@ -326,6 +337,7 @@ export class StageFs implements ShellFs {
         const node = newFile(opts.mode, opts.uid, opts.gid, { external: content });
         children.set(name, node);
         if (this.journal) {
+          this.dirsTouched = true;
           const full = join(path, name);
           if (!this.journal.has(full)) this.journal.set(full, null);
           this.knownAfter.set(full, { info: infoOf(node), digest: content.digest });
@@ -516,11 +528,13 @@ export class StageFs implements ShellFs {
     const { dir, name } = this.parentOf(path);
     if (dir.children!.has(name)) throw new FsError('EEXIST', path);
     dir.children!.set(name, node);
+    if (this.journal) this.dirsTouched = true;
   }
 
   private detach(path: string): void {
     const { dir, name } = this.parentOf(path);
     dir.children!.delete(name);
+    if (this.journal) this.dirsTouched = true;
   }
 
   /** Where a write through a dangling symlink lands. */

@@ -1049,6 +1049,27 @@ const ls: CommandImpl = (sh, argv, io) => {
 };
 
 /**
+ * `find` only reads, unless an action writes or runs something (-exec, -delete, ...): its output is
+ * unknown here (dfsim does not walk the image), but a plain search changes no file, so the classic
+ * builder commits no layer for it (recorded: exec-r7-noop-runs-layers).
+ */
+const find: CommandImpl = (sh, argv, io) => {
+  const args = argv.slice(1);
+  if (args.some((a) => /^-(exec|execdir|ok|okdir|delete|fprint0?|fprintf|fls)$/.test(a))) {
+    sh.taint(`find ${args.join(' ')}`);
+    sh.unknownOutput(io);
+    return 0;
+  }
+  let status = 0;
+  for (const start of args) {
+    if (start.startsWith('-') || start === '(' || start === '!') break;
+    if (!sh.fs.lstat(sh.abs(start))) status = Math.max(status, sh.missing(io, 'find', `find: ${start}: No such file or directory`));
+  }
+  sh.out(io, null);
+  return status;
+};
+
+/**
  * busybox `stat -c FORMAT` (or -cFORMAT; -L follows links) with the directives that
  * depend only on what dfsim knows of a file: %a %A %F %g %G %n %s %u %U %%. Anything else (inodes,
  * times, the default multi-line output) is unknown output.
@@ -1310,7 +1331,7 @@ export function defaultCommands(): Map<string, CommandImpl> {
     ['uniq', uniq], ['wc', wc], ['grep', grep], ['egrep', (sh, a, io, e) => grep(sh, ['grep', '-E', ...a.slice(1)], io, e)],
     ['fgrep', (sh, a, io, e) => grep(sh, ['grep', '-F', ...a.slice(1)], io, e)], ['tee', tee], ['tr', tr],
     ['mkdir', mkdir], ['touch', touch], ['rm', rm], ['rmdir', rmdir], ['cp', cp], ['mv', mv], ['ln', ln],
-    ['chmod', chmod], ['stat', stat], ['chown', chownLike('chown')], ['chgrp', chownLike('chgrp')], ['ls', ls], ['id', id],
+    ['chmod', chmod], ['stat', stat], ['find', find], ['chown', chownLike('chown')], ['chgrp', chownLike('chgrp')], ['ls', ls], ['id', id],
     ['whoami', whoami], ['env', envCmd], ['printenv', printenv], ['sh', shellCmd], ['ash', shellCmd],
     ['bash', shellCmd], ['dash', shellCmd], ['sleep', sleep], ['usleep', sleep], ['sync', trueCmd],
     ['basename', basenameCmd], ['dirname', dirnameCmd], ['which', which], ['seq', seq],
