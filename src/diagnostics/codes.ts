@@ -66,6 +66,7 @@ export const CODES = {
   DF3209: 'A local archive ADD would unpack is corrupt.',
   DF3210: 'USER names a user that is not in the image (RUN, WORKDIR).',
   DF3211: 'COPY --chmod with the classic builder (it requires BuildKit).',
+  DF3212: 'COPY --from or RUN --mount from= names a stage defined later (BuildKit).',
   // RUN (src/executor/instructions/run.ts).
   DF3301: 'A RUN the real build would fail (the command fails, or the program does not exist).',
   DF3302: 'A filesystem operation of an instruction fails.',

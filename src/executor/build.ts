@@ -71,6 +71,10 @@ export async function executeBuild(opts: ExecuteOptions): Promise<BuildResult> {
     stageNames() {
       return parsed.stages.flatMap((s) => (s.name === null ? [] : [s.name]));
     },
+    stageIndexOf(ref) {
+      if (/^\d+$/.test(ref)) return Number(ref) < parsed.stages.length ? Number(ref) : undefined;
+      return parsed.stages.find((s) => s.name !== null && s.name.toLowerCase() === ref.toLowerCase())?.index;
+    },
     image(ref) {
       return opts.baseImages.get(ref);
     },

@@ -24,6 +24,8 @@ export interface StepContext {
   stage(ref: string): StageState | undefined;
   /** Names of the Dockerfile's stages, for "did you mean" hints. */
   stageNames(): string[];
+  /** The index of the stage a --from names (case-insensitive name or index), built or not. */
+  stageIndexOf(ref: string): number | undefined;
   /** Stage refs that name a known image rather than a stage (COPY --from=<image>). */
   image(ref: string): BaseImage | undefined;
 }

@@ -202,7 +202,10 @@ export function planBuild(parsed: ParsedDockerfile, opts: PlanOptions): BuildPla
         if (i === p.stage.index) {
           fail(parsed, 'DF2016', `circular dependency detected on stage: ${stageLabel(p.stage)}`, r.range, 'a stage cannot copy from itself');
         }
-        if (i !== null) add(i);
+        // A stage defined later is no dependency: current BuildKit rejects the reference when the
+        // stage using it is built (moby/buildkit#4568; the executor reports it), the classic builder
+        // pulls an image of that name.
+        if (i !== null && (i < p.stage.index || opts.builder === 'classic')) add(i);
       }
     }
     p.dependsOn = deps;

@@ -153,6 +153,17 @@ describe('classic COPY of a directory holding symlinks: keyed by what each link 
   });
 });
 
+describe('COPY --from a stage defined later', () => {
+  it('fails with BuildKit, as current BuildKit does (moby/buildkit#4568), without running that stage', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dfsim-copy-'));
+    roots.push(dir);
+    fs.writeFileSync(path.join(dir, 'Dockerfile'), 'FROM bb:latest AS a\nCOPY --from=b /etc/passwd /v\nFROM bb:latest AS b\nRUN echo b > /x\n');
+    const sim = await simulate({ context: dir, target: 'a', cacheDir: path.join(dir, '.cache'), baseImages: new Map([['bb:latest', IMAGE]]), record: false });
+    expect(sim.result.error).toMatchObject({ code: 'DF3212', message: 'cannot copy from stage "b", it needs to be defined before current stage "a"' });
+    expect(sim.result.steps.map((s) => s.instruction)).toEqual(['FROM bb:latest AS a', 'COPY --from=b /etc/passwd /v']);
+  });
+});
+
 describe('ADD', () => {
   it('unpacks a local tar archive into the destination, copies other files as they are (recorded: exec-add-tar)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dfsim-add-'));

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { AddInstruction, CopyInstruction } from '../../instructions/types.js';
+import type { AddInstruction, CopyInstruction, RunInstruction } from '../../instructions/types.js';
 import { processWord } from '../../syntax/lex.js';
 import {
   classicContentDigest, classicEntryHash, cleanContextPath, contextManifest, copyBetweenStages, copyDestination, copyFromContext, copyOwnership, ensureParents, matchEntries, patternBase,
@@ -182,6 +182,7 @@ function copyFromStage(
   if (from.includes('$')) {
     throw stepError(ctx, instruction, 'DF3207', `invalid from flag value ${from}: invalid reference format: variables are not expanded in --from`, 'Define a stage with `FROM ${VAR} AS src` (a global ARG) and use COPY --from=src.');
   }
+  forwardStageCheck(state, instruction, ctx, from);
   const source = ctx.stage(from);
   const srcFs: StageFs | undefined = source?.fs ?? undefined;
   if (!source || !srcFs) {
@@ -258,4 +259,17 @@ function copyCreatedBy(instruction: CopyInstruction | AddInstruction, own: { cho
   // BuildKit's history leaves out every flag (--chown, --chmod, --from; recorded: cache-copy-chown,
   // cache-copy-chmod-flag, exec-chown-names).
   return `${instruction.kind} ${[...specs, destRaw].join(' ')} # buildkit`;
+}
+
+/**
+ * BuildKit: a stage can only use stages defined before it. Docker 20.10's BuildKit handed a later
+ * stage's base image over without its steps (recorded: exec-r7-copy-from-forward-base); current
+ * BuildKit rejects the reference (moby/buildkit#4568), and dfsim follows it.
+ */
+export function forwardStageCheck(state: StageState, instruction: CopyInstruction | AddInstruction | RunInstruction, ctx: StepContext, from: string): void {
+  if (ctx.builder !== 'buildkit') return;
+  const index = ctx.stageIndexOf(from);
+  if (index === undefined || index <= state.ref.index) return;
+  const current = state.ref.name ?? `stage-${state.ref.index}`;
+  throw stepError(ctx, instruction, 'DF3212', `cannot copy from stage "${from}", it needs to be defined before current stage "${current}"`, `Move stage ${from} above stage ${current} in the Dockerfile.`);
 }

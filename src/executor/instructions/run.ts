@@ -3,6 +3,7 @@ import type { RunInstruction } from '../../instructions/types.js';
 import { initRunSimulator, simulateExec, simulateShell, type RunOutcome } from '../run/index.js';
 import { resolveUser, type StageState } from '../state.js';
 import { expandWord, stepError, type StepContext, type StepOutput } from '../step.js';
+import { forwardStageCheck } from './copy.js';
 
 /**
  * RUN: the key is the exact command (shell prefix included, whitespace significant), the ordered env
@@ -165,6 +166,7 @@ function mountPart(state: StageState, instruction: RunInstruction, ctx: StepCont
   const from = opts.from;
   let content: string | null = null;
   if (from !== undefined) {
+    forwardStageCheck(state, instruction, ctx, from);
     const stage = ctx.stage(from);
     if (!stage) throw stepError(ctx, instruction, 'DF3207', `--mount from=${from} names no earlier stage and no image dfsim knows`, 'Use the name or index of an earlier stage.');
     content = stage.fs.treeDigest(stage.fs.resolve(`/${source}`.replace(/\/+/g, '/'), true) ?? '/', ctx.builder === 'classic') ?? `chain:${stage.lastKey}`;
