@@ -56,7 +56,8 @@ function parseBuildkit(out, dockerfile) {
   const steps = [];
   for (const id of order) {
     const [label, instruction] = names.get(id);
-    const lm = label.match(/^(?:(\S+) )?(\d+)\/(\d+)$/);
+    // BuildKit pads the step number when a stage has 10 or more steps: `[build  1/12]`, `[ 1/12]`.
+    const lm = label.trim().match(/^(?:(\S+)\s+)?(\d+)\/(\d+)$/);
     if (!lm) continue;
     const step = { stage: lm[1] ?? null, index: +lm[2], total: +lm[3], instruction, cached: cached.has(id) };
     // BuildKit merges identical FROM vertices of several stages into one and
