@@ -1,7 +1,9 @@
 import { posix } from 'node:path';
 import type { AddInstruction, CopyInstruction } from '../instructions/types.js';
 import { goMatch, hasWildcard, type ContextEntry } from './context/index.js';
+import { compareNames } from './context/walk.js';
 import type { ExternalContent, StageFs } from './stage-fs.js';
+import { FsError } from './fs-types.js';
 import { readTable, resolveWorkdir, type StageState } from './state.js';
 import { expandWord, stepError, type StepContext } from './step.js';
 import type { Builder, FileManifest } from './types.js';
@@ -120,7 +122,9 @@ export function matchEntries(pattern: string, candidates: Iterable<string>): str
     if (cp.length !== parts.length) continue;
     if (parts.every((p, i) => goMatch(p, cp[i]!))) out.push(c);
   }
-  return out.sort();
+  // In byte order (Go's), not UTF-16 order: matches copied onto one destination overwrite each other in
+  // this order, the last wins (recorded: exec-r8-wildcard-order-non-ascii).
+  return out.sort(compareNames);
 }
 
 /** Resolves a context source to entries, failing the way the builder fails. */
@@ -392,7 +396,9 @@ export function ensureParents(fs: StageFs, path: string): void {
 function ensureDir(fs: StageFs, path: string, mode: number, uid: number, gid: number): void {
   const info = fs.stat(path);
   if (info?.type === 'dir') return;
-  if (info) fs.remove(path, { recursive: true });
+  // A directory never replaces a file: both builders fail ("cannot copy to non-directory"; recorded:
+  // exec-r8-copy-dir-onto-file, exec-r8-path-conflicts).
+  if (info) throw new FsError('ENOTDIR', path);
   ensureParents(fs, path);
   fs.mkdir(path, { mode, uid, gid });
 }

@@ -7,6 +7,7 @@ import {
 } from '../copy-core.js';
 import { didYouMean } from '../../diagnostics/suggest.js';
 import { hash64, hashJson, manifestText } from '../hash.js';
+import { headerString } from '../context/digest.js';
 import { hasWildcard, IgnoreMatcher } from '../context/index.js';
 import type { StageFs } from '../stage-fs.js';
 import type { StageState } from '../state.js';
@@ -231,21 +232,39 @@ function copyFromStage(
     if (!inKey.has(p)) continue;
     // Early cut-off: the key takes the selected content, not the source stage's chain. Unknown
     // content (an opaque RUN made it) falls back to the source stage's key: a miss there is predicted to reach here.
-    const digest = srcFs.treeDigest(real, ctx.builder === 'classic');
     // The classic builder names the content by the path with symlinks resolved (recorded: cache-r6-copy-from-symlink-path).
     const name = contentName(relOf(p), ctx.builder === 'classic' ? real : p);
-    content[name] = digest ?? `chain:${source.lastKey}`;
-    manifests[name] = stageManifest(srcFs, real);
+    const manifest = stageManifest(srcFs, real);
+    manifests[name] = manifest;
+    const opaqueContent = Object.values(manifest).some((r) => r.type === 'file' && r.digest === null);
+    if (opaqueContent) content[name] = `chain:${source.lastKey}`;
+    // BuildKit keys the selected files by content alone, in the form a context source has: the same
+    // files from the context or from a stage make the same key (recorded: exec-r8-wildcard-order-non-ascii,
+    // where a COPY --from hits the layer of a context COPY of equal files).
+    else if (ctx.builder === 'buildkit') content[name] = manifestText(manifest).digest;
+    else content[name] = srcFs.treeDigest(real, true) ?? `chain:${source.lastKey}`;
   }
   return n;
 }
 
+/**
+ * The files below a stage path, shaped like a context source's manifest (contextManifest): a file's
+ * digest covers its header and bytes, a link's its header, a directory has none (its entries are
+ * listed). null digests mark content an opaque step made.
+ */
 function stageManifest(fs: StageFs, root: string): FileManifest {
   const manifest: FileManifest = {};
   for (const p of fs.walk(root)) {
     const info = fs.lstat(p)!;
     const rel = p === root ? '.' : p.slice(root === '/' ? 1 : root.length + 1);
-    const rec: FileManifest[string] = { type: info.type, mode: info.mode, size: info.size, digest: info.type === 'file' ? fs.fileDigest(p) : null };
+    let digest: string | null = null;
+    if (info.type === 'file') {
+      const bytes = fs.fileDigest(p);
+      digest = bytes === null ? null : hash64(headerString({ type: 'file', mode: info.mode, size: info.size }) + bytes);
+    } else if (info.type === 'symlink') {
+      digest = hash64(headerString({ type: 'symlink', mode: info.mode, size: 0, linkTarget: info.linkTarget ?? '' }));
+    }
+    const rec: FileManifest[string] = { type: info.type, mode: info.mode, size: info.type === 'file' ? info.size : 0, digest };
     if (info.linkTarget !== undefined) rec.linkTarget = info.linkTarget;
     manifest[rel] = rec;
   }

@@ -28,7 +28,13 @@ export const applyWorkdir: InstructionExecutor<'WORKDIR'> = (state, instruction,
     uid = user?.uid ?? 0;
     gid = user?.gid ?? 0;
   }
-  if (!state.fs.stat(path)) state.fs.mkdir(path, { parents: true, mode: 0o755, uid, gid });
+  const existing = state.fs.stat(path);
+  if (existing && existing.type !== 'dir') {
+    // Recorded: exec-r8-path-conflicts (a file a COPY made, or /etc/passwd).
+    const message = ctx.builder === 'classic' ? `Cannot mkdir: ${path} is not a directory` : `mkdir ${path}: not a directory`;
+    throw stepError(ctx, instruction, 'DF3302', `WORKDIR failed: ${message}`, 'WORKDIR names a file there; pick another path, or remove the file in an earlier step.');
+  }
+  if (!existing) state.fs.mkdir(path, { parents: true, mode: 0o755, uid, gid });
   // The classic builder commits WORKDIR like any step: a layer only when the mkdir changed something.
   if (ctx.builder === 'classic') return { vertex: false, layer: null, createsLayer: true, createdBy };
   return { vertex: true, parts: { kind: 'WORKDIR', path, user: state.user }, layer: null, createsLayer: true, createdBy };
