@@ -150,9 +150,16 @@ export function planBuild(parsed: ParsedDockerfile, opts: PlanOptions): BuildPla
   // FROM: a name matching an earlier stage is that stage (a later one is an image name, as the
   // real builder does); "scratch" is the empty image; anything else is an image reference.
   const planned: PlannedStage[] = [];
+  // The classic builder runs the stages in order and stops after the target: a stage after it is
+  // never looked at, not even its FROM (recorded: exec-r8-unneeded-stage-blank-base).
+  const classicLast = opts.builder === 'classic' && opts.target !== undefined ? (findStage(parsed, opts.target)?.index ?? Infinity) : Infinity;
   for (const stage of parsed.stages) {
     const from = stage.from;
     const ref = expand(parsed, from.image, fromScope, escapeToken, from.range);
+    if (ref === '' && stage.index > classicLast) {
+      planned.push({ stage, base: { kind: 'scratch' }, platform: formatPlatform(targetPlatform), dependsOn: [] });
+      continue;
+    }
     if (ref === '') {
       fail(parsed, 'DF2017', `base name (${from.image}) should not be blank`, from.range, 'give the ARG used in FROM a default, or pass it with --build-arg');
     }

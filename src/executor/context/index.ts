@@ -87,6 +87,8 @@ export interface ContextWalk {
   ignoreFile: string | null;
   patterns: string[];
   matcher: IgnoreMatcher;
+  /** Build files the classic daemon deletes from the context it was sent (see ignoreRules). */
+  removed: string[];
   walked: WalkResult;
 }
 
@@ -211,7 +213,7 @@ function cost(e: WalkedEntry): number {
 }
 
 /** The ignore file and its matcher for a context, as the builder finds them next to the Dockerfile. */
-function ignoreRules(root: string, opts: Pick<LoadContextOptions, 'dockerfile' | 'builder'>): { ignoreFile: string | null; patterns: string[]; matcher: IgnoreMatcher } {
+function ignoreRules(root: string, opts: Pick<LoadContextOptions, 'dockerfile' | 'builder'>): { ignoreFile: string | null; patterns: string[]; matcher: IgnoreMatcher; removed: string[] } {
   const builder = opts.builder ?? 'buildkit';
   const dockerfile = opts.dockerfile ? path.resolve(opts.dockerfile) : path.join(root, 'Dockerfile');
   const ignoreAbs = findDockerignore(root, dockerfile, builder);
@@ -226,7 +228,30 @@ function ignoreRules(root: string, opts: Pick<LoadContextOptions, 'dockerfile' |
     }
     patterns = parseDockerignore(text);
   }
-  return { ignoreFile, patterns, matcher: new IgnoreMatcher(patterns, ignoreFile ?? '.dockerignore') };
+  const matcher = new IgnoreMatcher(patterns, ignoreFile ?? '.dockerignore');
+  if (builder !== 'classic') return { ignoreFile, patterns, matcher, removed: [] };
+  // The classic client sends .dockerignore and the Dockerfile even when excluded (it adds `!` patterns
+  // for them), and the daemon deletes them again after reading them: what stays is the directories
+  // they sit in, empty if nothing else there is sent (recorded: cache-r8-classic-ignored-dockerfile-dir).
+  const dockerfileRel = toPosixRelative(root, dockerfile);
+  const removed = ['.dockerignore', dockerfileRel].filter((rel) => !rel.startsWith('../') && rel !== '..' && matcher.ignores(rel));
+  if (removed.length === 0) return { ignoreFile, patterns, matcher, removed };
+  const withBuildFiles = [...patterns, ...removed.map((rel) => `!${rel}`)];
+  return { ignoreFile, patterns, matcher: new IgnoreMatcher(withBuildFiles, ignoreFile ?? '.dockerignore'), removed };
+}
+
+/** Walks the context, then drops the build files the classic daemon deletes (see ignoreRules). */
+function walkWithRules(root: string, rules: { matcher: IgnoreMatcher; removed: string[] }, builder: Builder, onFile?: (e: WalkedEntry) => void): WalkResult {
+  const walked = walkContext(root, rules.matcher, builder, onFile);
+  for (const rel of rules.removed) {
+    if (walked.entries.get(rel)?.type !== 'file') continue;
+    walked.entries.delete(rel);
+    const slash = rel.lastIndexOf('/');
+    const parent = slash < 0 ? '' : rel.slice(0, slash);
+    const names = walked.children.get(parent);
+    if (names) walked.children.set(parent, names.filter((n) => n !== rel.slice(slash + 1)));
+  }
+  return walked;
 }
 
 /** Walks a context ahead of loadContext (which then takes it as `walk`). */
@@ -234,7 +259,7 @@ export function walkForLoad(dir: string, opts: Pick<LoadContextOptions, 'dockerf
   const root = path.resolve(dir);
   const builder = opts.builder ?? 'buildkit';
   const rules = ignoreRules(root, opts);
-  return { root, builder, ...rules, walked: walkContext(root, rules.matcher, builder) };
+  return { root, builder, ignoreFile: rules.ignoreFile, patterns: rules.patterns, matcher: rules.matcher, removed: rules.removed, walked: walkWithRules(root, rules, builder) };
 }
 
 /**
@@ -267,7 +292,7 @@ export function walkFingerprint(h: Hasher, walk: ContextWalk): string {
 export async function loadContext(dir: string, opts: LoadContextOptions = {}): Promise<BuildContext> {
   const root = path.resolve(dir);
   const builder = opts.builder ?? 'buildkit';
-  const { ignoreFile: ignoreRel, patterns, matcher } = opts.walk ?? ignoreRules(root, opts);
+  const { ignoreFile: ignoreRel, patterns, matcher, removed } = opts.walk ?? ignoreRules(root, opts);
 
   // A first load (no stat cache yet) hashes every file. Once the walk has found enough work, a worker
   // thread starts and hashes files as the walk finds them.
@@ -295,7 +320,7 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
   let hashed = 0;
   const h = await getHasher();
   try {
-    walked = opts.walk?.walked ?? walkContext(root, matcher, builder, onFile);
+    walked = opts.walk?.walked ?? walkWithRules(root, { matcher, removed }, builder, onFile);
     statCache = StatCache.load(opts.statCachePath, h.h64ToString(root));
 
     // Content digests: reuse from the stat cache, else read.
@@ -431,7 +456,7 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
       }
     },
     fingerprint() {
-      return walkFingerprint(h, { root, builder, ignoreFile: ignoreRel, patterns, matcher, walked });
+      return walkFingerprint(h, { root, builder, ignoreFile: ignoreRel, patterns, matcher, removed, walked });
     },
     readFile(p) {
       const rel = normalizeContextPath(p);
