@@ -5,7 +5,26 @@
 
 /** %q of a string slice: `["a" "b"]`. */
 export function goQuoteList(list: string[]): string {
-  return `[${list.map((s) => JSON.stringify(s)).join(' ')}]`;
+  return `[${list.map(goQuote).join(' ')}]`;
+}
+
+/**
+ * strconv.Quote: `\a \b \f \n \r \t \v \\ \"` by name, other characters Go does not count as printable
+ * (controls, format characters, spaces other than U+0020) as \xNN, \uNNNN or \UNNNNNNNN (recorded:
+ * exec-r8-history-quoting: a no-break space prints as \u00a0, U+0001 as \x01).
+ */
+export function goQuote(s: string): string {
+  const named: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '\\': '\\\\', '"': '\\"' };
+  let out = '"';
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    if (named[ch] !== undefined) out += named[ch];
+    else if (ch === ' ' || /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u.test(ch)) out += ch;
+    else if (cp < 0x80) out += `\\x${cp.toString(16).padStart(2, '0')}`;
+    else if (cp <= 0xffff) out += `\\u${cp.toString(16).padStart(4, '0')}`;
+    else out += `\\U${cp.toString(16).padStart(8, '0')}`;
+  }
+  return `${out}"`;
 }
 
 /** %v of a string slice: `[a b]`. */
