@@ -136,6 +136,9 @@ export function resolveContextSource(spec: string, state: StageState, instructio
     throw stepError(ctx, instruction, 'DF3203', `forbidden path outside the build context: ${spec}`, 'Sources must be inside the build context; move the file into it or change the context directory.');
   }
   if (hasWildcard(path)) {
+    // The classic builder matches the pattern as written against paths that never end in "/": a
+    // wildcard with a trailing slash (`*/`) selects nothing (recorded: exec-r8-wildcard-trailing-slash).
+    if (ctx.builder === 'classic' && /\/\.?$/.test(spec)) return [];
     let matches: string[];
     try {
       matches = matchEntries(path, [...ctx.context.entries()].map((e) => e.path).filter((p) => p !== ''));
