@@ -143,7 +143,11 @@ export async function runPipeline(opts: PipelineOptions, store: CacheStore, reco
   const noCacheStages = new Set((opts.noCacheFilter ?? []).map((s) => s.toLowerCase()));
   const cachedMeta = (s: StepResult): Record<string, unknown> | undefined =>
     opts.noCache || (s.stage.name !== null && noCacheStages.has(s.stage.name.toLowerCase())) || !s.key ? undefined : store.get(s.key.digest)?.meta;
-  const result = await executeBuild({ builder: opts.builder, parsed, plan, context: seen, buildArgs: opts.buildArgs, baseImages: opts.baseImages, cachedMeta });
+  const contextKey = hashJson(contextDir);
+  const syncedDirs = opts.builder === 'buildkit' ? store.syncedDirs(contextKey) : undefined;
+  const execute: Parameters<typeof executeBuild>[0] = { builder: opts.builder, parsed, plan, context: seen, buildArgs: opts.buildArgs, baseImages: opts.baseImages, cachedMeta };
+  if (syncedDirs) execute.syncedDirs = syncedDirs;
+  const result = await executeBuild(execute);
   opts.afterExecute?.(result, plan);
   const scope = hashJson({ context: contextDir, dockerfile: dockerfilePath, builder: opts.builder });
   const stepId = opts.stepId ?? ((s: StepResult): string => hashJson({ scope, stage: s.stage.name?.toLowerCase() ?? s.stage.index, position: s.position, kind: s.kind }));
@@ -160,6 +164,7 @@ export async function runPipeline(opts: PipelineOptions, store: CacheStore, reco
       return [entry];
     });
     store.save(entries);
+    if (syncedDirs) store.saveSyncedDirs(contextKey, syncedAfter(result, seen, syncedDirs));
   }
   const unknownBases = [...new Set(plan.stages.flatMap((s) => (s.base.kind === 'image' && !opts.baseImages.has(s.base.ref) ? [s.base.ref] : [])))];
   const baseWarnings: Diagnostic[] = unknownBases.map((ref) => ({
@@ -171,4 +176,29 @@ export async function runPipeline(opts: PipelineOptions, store: CacheStore, reco
   }));
   const warnings = [...parsed.warnings, ...baseWarnings, ...store.warnings];
   return { sim: { parsed, plan, result, prediction, warnings, dockerfile: displayName }, context };
+}
+
+/**
+ * The context directories BuildKit holds synced after this build: those below the context paths its
+ * COPY and ADD steps took, each with the mode it had when it came in (see ExecuteOptions.syncedDirs).
+ * BuildKit transfers only the paths a build's COPY sources name; everything else leaves.
+ */
+function syncedAfter(result: BuildResult, context: BuildContext, before: ReadonlyMap<string, number>): Map<string, number> {
+  const roots = new Set<string>();
+  for (const step of result.steps) {
+    const sources = step.key?.meta?.sources;
+    if (!sources || typeof sources !== 'object') continue;
+    for (const src of Object.values(sources as Record<string, { stage?: string; path?: string }>)) {
+      if (src.stage === undefined && typeof src.path === 'string') roots.add(src.path === '.' ? '' : src.path);
+    }
+  }
+  const after = new Map<string, number>();
+  if (roots.size === 0) return after;
+  const all = roots.has('');
+  for (const e of context.entries()) {
+    if (e.type !== 'dir') continue;
+    if (!all && ![...roots].some((r) => e.path === r || e.path.startsWith(`${r}/`))) continue;
+    after.set(e.path, before.get(e.path) ?? e.mode);
+  }
+  return after;
 }

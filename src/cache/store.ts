@@ -12,6 +12,7 @@ import type { FileManifest, KeyParts } from '../executor/types.js';
  *   steps/<aa>/<stepId>.json       digests built for one step identity, oldest first (for explanations)
  *   replay/<aa>/<key>.json         output of a run that changed nothing, replayed while its inputs stay the same (replay.ts)
  *   stat/<context>.json            the context loader's stat cache
+ *   sync/<aa>/<context>.json       the directories BuildKit keeps synced for a context, with their modes
  *   generation                     a token rewritten whenever a run or a prune changes the store
  *   lock                           held while writing (concurrent runs wait); holds the owner's pid
  * Every file is written to a temporary name and renamed, so a killed run leaves either the old or the
@@ -19,6 +20,7 @@ import type { FileManifest, KeyParts } from '../executor/types.js';
  * validation is reported as a warning (once per file) and ignored.
  */
 export const RECORD_FORMAT = 'dfsim-record/1';
+const SYNC_FORMAT = 'dfsim-sync/1';
 
 export interface StoredRecord {
   format: typeof RECORD_FORMAT;
@@ -119,6 +121,30 @@ export class CacheStore {
     }
     this.manifestCache.set(digest, m as FileManifest);
     return m as FileManifest;
+  }
+
+  /**
+   * The directories of a context as BuildKit keeps them synced between builds, with the modes they
+   * came with (see ExecuteOptions.syncedDirs). Empty when unknown or unreadable.
+   */
+  syncedDirs(contextKey: string): Map<string, number> {
+    const dirs = new Map<string, number>();
+    const data = this.readJson(this.file('sync', contextKey)) as { format?: unknown; dirs?: unknown } | undefined;
+    if (data?.format !== SYNC_FORMAT || !data.dirs || typeof data.dirs !== 'object') return dirs;
+    for (const [rel, mode] of Object.entries(data.dirs as Record<string, unknown>)) if (Number.isInteger(mode)) dirs.set(rel, mode as number);
+    return dirs;
+  }
+
+  /** Records what a build left synced; a change counts as a change of the store (replays depend on it). */
+  saveSyncedDirs(contextKey: string, dirs: ReadonlyMap<string, number>): void {
+    const sorted = Object.fromEntries([...dirs].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+    const text = JSON.stringify({ format: SYNC_FORMAT, dirs: sorted });
+    const file = this.file('sync', contextKey);
+    if (readText(file) === text) return;
+    this.withLock(() => {
+      writeAtomic(file, text);
+      this.changed();
+    });
   }
 
   /** Whether a valid manifest is stored under this digest, without parsing it when its bytes hash right. */
@@ -252,7 +278,7 @@ export class CacheStore {
         return removed;
       }
       // stat/ is the context loader's stat cache and replay/ holds outputs to replay: only speed-ups.
-      for (const kind of ['records', 'manifests', 'steps', 'stat', 'replay']) {
+      for (const kind of ['records', 'manifests', 'steps', 'stat', 'replay', 'sync']) {
         removed += listFiles(path.join(this.dir, kind)).length;
         fs.rmSync(path.join(this.dir, kind), { recursive: true, force: true });
       }

@@ -21,6 +21,14 @@ export interface ExecuteOptions {
   baseImages: Map<string, BaseImage>;
   /** The stored meta of a step's key when the builder would take it from the cache (see keepCachedDirModes). */
   cachedMeta?: (step: StepResult) => Record<string, unknown> | undefined;
+  /**
+   * BuildKit keeps the context it was sent between builds of a directory, and updates it with what
+   * changed, but a directory that stays in it keeps the checksum it came with: a later chmod of it
+   * goes unseen, until it leaves (a build that does not copy it, an exclusion) and comes back
+   * (recorded: cache-chmod-copied-dir, cache-r8-dir-mode-copy-switch, cache-r8-dir-mode-readded,
+   * cache-r8-dir-mode-reincluded). These are the modes of the directories there after the last build.
+   */
+  syncedDirs?: ReadonlyMap<string, number>;
 }
 
 /** Runs the plan's stages in order through the instruction executors, one layer record per instruction. */
@@ -70,6 +78,9 @@ export async function executeBuild(opts: ExecuteOptions): Promise<BuildResult> {
     },
     stageNames() {
       return parsed.stages.flatMap((s) => (s.name === null ? [] : [s.name]));
+    },
+    syncedDirMode(rel) {
+      return opts.syncedDirs?.get(rel);
     },
     stageIndexOf(ref) {
       if (/^\d+$/.test(ref)) return Number(ref) < parsed.stages.length ? Number(ref) : undefined;

@@ -57,11 +57,14 @@ export function copyOwnership(state: StageState, instruction: CopyInstruction | 
     owner = groupPart === undefined ? keyPart(userPart) : `${keyPart(userPart)}:${keyPart(groupPart)}`;
   }
   let mode: number | null = null;
+  let chmodKey = chmod;
   if (chmod !== null && chmod !== '') {
-    if (!/^[0-7]{1,4}$/.test(chmod)) throw stepError(ctx, instruction, 'DF3205', `invalid --chmod value "${chmod}"`, 'Give an octal mode such as 0755.');
+    if (!/^[0-7]+$/.test(chmod) || parseInt(chmod, 8) > 0o7777) throw stepError(ctx, instruction, 'DF3205', `invalid --chmod value "${chmod}"`, 'Give an octal mode such as 0755.');
     mode = parseInt(chmod, 8);
+    // BuildKit keys the parsed mode: 600, 0600 and 000600 are one (recorded: exec-r8-copy-chmod-octal-spelling).
+    chmodKey = mode.toString(8).padStart(4, '0');
   }
-  return { uid, gid, mode, chown, chmod, owner };
+  return { uid, gid, mode, chown, chmod: chmodKey, owner };
 }
 
 /**
@@ -218,14 +221,14 @@ function followContextLink(path: string, ctx: StepContext): string | undefined {
 
 /**
  * Files under a context path, keyed relative to it: the key's content input and the miss explanation's
- * evidence. Without `dirModes`, directories' permissions are left out: Docker 20.10's BuildKit does not
- * see a mode change of a context directory (recorded: cache-chmod-copied-dir; the classic builder does).
+ * evidence. `dirMode` gives the mode a directory counts with: its own for the classic builder, for
+ * BuildKit the one it had when it entered the synced context (see syncedDirMode in build.ts).
  */
 export function contextManifest(
   sourcePath: string,
   entries: Iterable<ContextEntry>,
   exclude: ((rel: string) => boolean) | undefined,
-  dirModes: boolean,
+  dirMode: (dir: ContextEntry) => number,
   classicLink?: (link: ContextEntry) => string,
 ): FileManifest {
   const manifest: FileManifest = {};
@@ -242,7 +245,7 @@ export function contextManifest(
     // by the context's directory digest: that would count children --exclude leaves out, and for the
     // classic builder bring back the link texts that classicLink leaves out.
     const digest = e.type === 'dir' ? null : e.digest;
-    const rec: FileManifest[string] = { type: e.type, mode: e.type === 'dir' && !dirModes ? 0 : e.mode, size: e.size, digest };
+    const rec: FileManifest[string] = { type: e.type, mode: e.type === 'dir' ? dirMode(e) : e.mode, size: e.size, digest };
     if (e.linkTarget !== undefined) rec.linkTarget = e.linkTarget;
     manifest[rel] = rec;
   }

@@ -26,6 +26,11 @@ export interface StepContext {
   stageNames(): string[];
   /** The index of the stage a --from names (case-insensitive name or index), built or not. */
   stageIndexOf(ref: string): number | undefined;
+  /**
+   * BuildKit: the mode a context directory had when it entered the context BuildKit keeps synced
+   * between builds, if it has been there since (ExecuteOptions.syncedDirs).
+   */
+  syncedDirMode(rel: string): number | undefined;
   /** Stage refs that name a known image rather than a stage (COPY --from=<image>). */
   image(ref: string): BaseImage | undefined;
 }

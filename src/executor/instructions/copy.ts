@@ -9,6 +9,7 @@ import { didYouMean } from '../../diagnostics/suggest.js';
 import { hash64, hashJson, manifestText } from '../hash.js';
 import { headerString } from '../context/digest.js';
 import { hasWildcard, IgnoreMatcher } from '../context/index.js';
+import type { ContextEntry } from '../context/index.js';
 import type { StageFs } from '../stage-fs.js';
 import type { StageState } from '../state.js';
 import { expandWord, stepError, type StepContext, type StepOutput } from '../step.js';
@@ -127,7 +128,8 @@ export function copyLike(
       const classic = ctx.builder === 'classic';
       const get = (p: string) => ctx.context.get(p);
       // The manifest explains a miss; with the classic builder it lists a link as what it resolves to.
-      const manifest = contextManifest(source.path, ctx.context.entries(), own.exclude, classic, classic ? (link) => hash64(classicEntryHash(link, get)) : undefined);
+      const dirMode = (d: ContextEntry): number => (classic ? d.mode : ctx.syncedDirMode(d.path) ?? d.mode);
+      const manifest = contextManifest(source.path, ctx.context.entries(), own.exclude, dirMode, classic ? (link) => hash64(classicEntryHash(link, get)) : undefined);
       const rel = base === null ? '' : base === '' ? source.path : source.path.slice(base.length + 1);
       const name = contentName(specIndex, rel, { path: source.path === '' ? '.' : source.path });
       selectedPaths.push(source.path === '' ? '.' : source.path);
