@@ -206,6 +206,11 @@ export function planBuild(parsed: ParsedDockerfile, opts: PlanOptions): BuildPla
             'define a stage with `FROM ${VAR} AS src` (a global ARG) and use COPY --from=src');
         }
         const i = resolveFrom(parsed, p.stage, r.from, r.range);
+        // BuildKit parses every stage's --from before building any, needed or not: one that names no
+        // stage must be a valid image reference (recorded: exec-r8-unneeded-stage-invalid-refs).
+        if (i === null && opts.builder !== 'classic' && /[A-Z]/.test(r.from.split(/[@:]/)[0]!.split('/').pop()!)) {
+          fail(parsed, 'DF2019', `failed to parse stage name "${r.from}": invalid reference format: repository name must be lowercase`, r.range, 'Name an earlier stage (stage names are case-insensitive in --from) or an image in lower case.');
+        }
         if (i === p.stage.index) {
           fail(parsed, 'DF2016', `circular dependency detected on stage: ${stageLabel(p.stage)}`, r.range, 'a stage cannot copy from itself');
         }

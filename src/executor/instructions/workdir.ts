@@ -8,6 +8,10 @@ import { expandWord, metadataOnly, stepError, type InstructionExecutor } from '.
  */
 export const applyWorkdir: InstructionExecutor<'WORKDIR'> = (state, instruction, ctx) => {
   const requested = expandWord(instruction.path, state, ctx, instruction);
+  if (requested === '' && ctx.builder === 'classic') {
+    // BuildKit takes an empty WORKDIR as "stay"; the classic builder fails (recorded: exec-r8-empty-expansions).
+    throw stepError(ctx, instruction, 'DF3302', 'WORKDIR failed: cannot normalize nothing', 'The path expands to nothing: give the variable a value, or write the path out.');
+  }
   const path = resolveWorkdir(state.workdir, requested);
   // Both builders keep an absolute path as written (`/opt/app/`, `/opt/./app`) in the config and the
   // history, and RUN runs in that spelling, so it keys RUN (and every classic step) apart from
