@@ -252,6 +252,32 @@ describe('CacheStore: corrupt and foreign entries', () => {
   });
 });
 
+describe('CacheStore: the context directories BuildKit keeps synced', () => {
+  it('reads back what was saved; a change replaces the generation token, saving the same again does not', () => {
+    const dir = tempDir();
+    const store = new CacheStore(dir);
+    expect(store.syncedDirs('ctx')).toEqual(new Map());
+    store.saveSyncedDirs('ctx', new Map([['sub', 0o700], ['', 0o755]]));
+    const generation = store.generation();
+    expect(generation).not.toBe('');
+    expect(new CacheStore(dir).syncedDirs('ctx')).toEqual(new Map([['', 0o755], ['sub', 0o700]]));
+    new CacheStore(dir).saveSyncedDirs('ctx', new Map([['', 0o755], ['sub', 0o700]]));
+    expect(new CacheStore(dir).generation()).toBe(generation);
+    new CacheStore(dir).saveSyncedDirs('ctx', new Map([['', 0o755]]));
+    expect(new CacheStore(dir).generation()).not.toBe(generation);
+  });
+
+  it('takes a damaged file for none', () => {
+    const dir = tempDir();
+    new CacheStore(dir).saveSyncedDirs('ctx', new Map([['sub', 0o700]]));
+    const file = walk(path.join(dir, 'sync'))[0]!;
+    fs.writeFileSync(file, '{"format":"dfsim-sync/1","dirs":');
+    const store = new CacheStore(dir);
+    expect(store.syncedDirs('ctx')).toEqual(new Map());
+    expect(store.warnings.map((w) => w.code)).toEqual(['DF4001']);
+  });
+});
+
 describe('CacheStore: the lock', () => {
   it('takes over a lock left by a process that is gone', () => {
     const dir = tempDir();
