@@ -24,6 +24,24 @@ function realFlags(b: RealBuild): string[] {
   return b.steps.filter((s) => !/^FROM\s/i.test(s.instruction)).map((s) => `${s.cached ? 'CACHED' : 'MISS'}`);
 }
 
+/**
+ * A step BuildKit merged across two stages is printed under either stage at random (finding 42), so
+ * the recording may list it at another place than dfsim does. The flags still agree when, with the
+ * merged steps taken out, both sequences are equal, and the merged steps carry the same flags.
+ */
+function onlyMergedStepMoved(want: RealBuild, sim: Simulation): boolean {
+  const merged = new Set(sim.result.steps.filter((s) => !s.vertex && s.kind !== 'FROM').map((s) => s.instruction));
+  if (merged.size === 0) return false;
+  const real = want.steps.filter((s) => !/^FROM\s/i.test(s.instruction)).map((s) => ({ instruction: s.instruction, flag: s.cached ? 'CACHED' : 'MISS' }));
+  const mine = sim.result.steps
+    .map((s, i) => ({ s, p: sim.prediction.steps[i]! }))
+    .filter(({ s }) => s.vertex && s.kind !== 'FROM' && !(sim.result.failedStep === s))
+    .map(({ s, p }) => ({ instruction: s.instruction, flag: p.cached ? 'CACHED' : 'MISS' }));
+  const rest = (list: typeof real, keep: boolean) => list.filter((x) => merged.has(x.instruction) !== keep).map((x) => `${x.instruction}\t${x.flag}`);
+  const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+  return same(rest(real, false), rest(mine, false)) && same(rest(real, true).sort(), rest(mine, true).sort());
+}
+
 function simFlags(sim: Simulation): string[] {
   return sim.result.steps
     .map((s, i) => ({ s, p: sim.prediction.steps[i]! }))
@@ -85,7 +103,7 @@ export async function replay(scenario: Scenario, builder: 'buildkit' | 'classic'
     if (ok) {
       const r = realFlags(want).join(' ');
       const s = simFlags(sim).join(' ');
-      if (r !== s) problems.push(`${label}: steps real [${r}], dfsim [${s}]`);
+      if (r !== s && !onlyMergedStepMoved(want, sim)) problems.push(`${label}: steps real [${r}], dfsim [${s}]`);
     }
   }
   return problems;
