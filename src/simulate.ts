@@ -179,21 +179,40 @@ export async function runPipeline(opts: PipelineOptions, store: CacheStore, reco
 }
 
 /**
- * The context directories BuildKit holds synced after this build: those below the context paths its
- * COPY and ADD steps took, each with the mode it had when it came in (see ExecuteOptions.syncedDirs).
- * BuildKit transfers only the paths a build's COPY sources name; everything else leaves.
+ * The context directories BuildKit holds synced after this build, each with the mode it had when it
+ * came in (see ExecuteOptions.syncedDirs). BuildKit transfers only the paths a build's COPY and ADD
+ * sources and context bind mounts name, with the directories above them; everything else leaves
+ * (recorded: cache-r8-dir-mode-copy-switch; cache-r9-dir-mode-parent-of-named-file,
+ * cache-r9-dir-mode-wildcard-parent and cache-r9-dir-mode-bind-mount-keeps for the parents and mounts).
  */
 function syncedAfter(result: BuildResult, context: BuildContext, before: ReadonlyMap<string, number>): Map<string, number> {
   const roots = new Set<string>();
+  const clean = (p: string): string => p.replace(/^\/+|\/+$/g, '').replace(/^\.$/, '');
   for (const step of result.steps) {
     const sources = step.key?.meta?.sources;
-    if (!sources || typeof sources !== 'object') continue;
-    for (const src of Object.values(sources as Record<string, { stage?: string; path?: string }>)) {
-      if (src.stage === undefined && typeof src.path === 'string') roots.add(src.path === '.' ? '' : src.path);
+    if (sources && typeof sources === 'object') {
+      for (const src of Object.values(sources as Record<string, { stage?: string; path?: string }>)) {
+        if (src.stage === undefined && typeof src.path === 'string') roots.add(clean(src.path));
+      }
+    }
+    const mounts = step.key?.parts.mounts;
+    if (Array.isArray(mounts)) {
+      for (const m of mounts as Array<{ type?: string; from?: string; source?: string }>) {
+        if (m.type === 'bind' && m.from === 'context' && typeof m.source === 'string') roots.add(clean(m.source));
+      }
     }
   }
   const after = new Map<string, number>();
   if (roots.size === 0) return after;
+  const keep = (rel: string): void => {
+    const e = context.get(rel);
+    if (e?.type === 'dir') after.set(rel, before.get(rel) ?? e.mode);
+  };
+  for (const r of roots) {
+    // The directories above a sent path are sent too.
+    keep('');
+    for (let i = r.indexOf('/'); i >= 0; i = r.indexOf('/', i + 1)) keep(r.slice(0, i));
+  }
   const all = roots.has('');
   for (const e of context.entries()) {
     if (e.type !== 'dir') continue;

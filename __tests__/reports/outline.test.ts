@@ -32,6 +32,7 @@ const notComparable: Record<string, string> = {
   'cache-r4-arg-base-tag.json': 'the ARG picks the base image and the real new value (v1) names the same image as before (a hit for the COPY); the outline\'s value names another image',
   'exec-r7-arg-redeclared-no-default.json': 'the ARG is declared three times (1, 2, none): the real --build-arg V=2 equals the second default, not the first, so the first RUN misses; this test takes a value equal to any default as no change',
   'cache-r8-recreate-and-mode.json': 'the real edit rewrites run.sh with the same bytes (every step hits); the outline appends to it',
+  'cache-r9-args-env-user-workdir.json': 'the real --build-arg LOG_LEVEL=info equals the ENV fallback the ARG feeds (every step hits); the outline sets a new value',
   'cache-early-cutoff-dir-output.json': 'the real edit changes only a line the RUN filters out, so the stage output is the same (early cut-off); the outline appends an empty line (which passes the filter) and a comment',
 };
 for (const file of fs.readdirSync(path.join(ROOT, 'scenarios')).filter((f) => f.endsWith('.json')).sort()) {

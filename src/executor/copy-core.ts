@@ -29,6 +29,12 @@ export interface CopyOptions {
    * builders (recorded: cache-r7-stage-owner-only-change, where `stat -c %u` sees the source's uid).
    */
   keepOwners?: boolean;
+  /**
+   * The parent directories the copy creates get uid/gid too (a --chown copy): BuildKit's always, the
+   * classic builder's for a file source (recorded: exec-r9-chown-file-dest-parents,
+   * exec-r9-copy-chown-created-parents). Otherwise they are root's.
+   */
+  parentsOwned?: boolean;
 }
 
 /** Expands --chown/--chmod and resolves names in the destination stage's /etc/passwd and /etc/group. */
@@ -332,10 +338,11 @@ export function resolveInScope(path: string, get: (path: string) => ContextEntry
 export function copyFromContext(entry: ContextEntry, dest: string, opts: CopyOptions, ctx: StepContext, fs: StageFs, rel = ''): void {
   const uid = opts.uid;
   const gid = opts.gid;
+  const parentOwner = opts.parentsOwned && rel === '' ? { uid, gid } : undefined;
   if (entry.type === 'dir') {
     // The directory a COPY creates for a directory source is 0755 (or --chmod); the ones below it
     // keep their modes (recorded: cache-r3-chmod-ignored-reincluded, cache-r3-dir-mode-through-stages).
-    ensureDir(fs, dest, opts.mode ?? (rel === '' ? 0o755 : entry.mode), uid, gid);
+    ensureDir(fs, dest, opts.mode ?? (rel === '' ? 0o755 : entry.mode), uid, gid, parentOwner);
     const realDir = fs.realpath(dest) ?? dest;
     const dir = fs.directory(realDir);
     for (const name of ctx.context.children(entry.path)) {
@@ -351,11 +358,11 @@ export function copyFromContext(entry: ContextEntry, dest: string, opts: CopyOpt
       }
     }
   } else if (entry.type === 'symlink') {
-    replace(fs, dest);
+    replace(fs, dest, false, parentOwner);
     fs.symlink(entry.linkTarget ?? '', dest);
     fs.lchown(dest, uid, gid);
   } else if (entry.type === 'file') {
-    replace(fs, dest, true);
+    replace(fs, dest, true, parentOwner);
     fs.writeExternalFile(dest, contextContent(entry, ctx), { mode: opts.mode ?? entry.mode, uid, gid });
   }
 }
@@ -375,15 +382,16 @@ export function copyBetweenStages(from: StageFs, src: string, dest: string, opts
   if (!info) return;
   const uid = opts.keepOwners ? info.uid : opts.uid;
   const gid = opts.keepOwners ? info.gid : opts.gid;
+  const parentOwner = opts.parentsOwned && top ? { uid: opts.uid, gid: opts.gid } : undefined;
   if (info.type === 'dir') {
-    ensureDir(to, dest, opts.mode ?? (top ? 0o755 : info.mode), uid, gid);
+    ensureDir(to, dest, opts.mode ?? (top ? 0o755 : info.mode), uid, gid, parentOwner);
     for (const name of from.readdir(src) ?? []) copyBetweenStages(from, posix.join(src, name), posix.join(dest, name), opts, to, false);
   } else if (info.type === 'symlink') {
-    replace(to, dest);
+    replace(to, dest, false, parentOwner);
     to.symlink(info.linkTarget ?? '', dest);
     to.lchown(dest, uid, gid);
   } else if (info.type === 'file') {
-    replace(to, dest, true);
+    replace(to, dest, true, parentOwner);
     const content = from.contentOf(src);
     const mode = opts.mode ?? info.mode;
     if (content && 'data' in content) to.writeFile(dest, content.data, { mode, uid, gid });
@@ -393,25 +401,25 @@ export function copyBetweenStages(from: StageFs, src: string, dest: string, opts
   }
 }
 
-/** Creates the destination's missing parents as root-owned 0755 directories, as the builder does. */
-export function ensureParents(fs: StageFs, path: string): void {
+/** Creates the destination's missing parents as 0755 directories, root's unless an owner is given. */
+export function ensureParents(fs: StageFs, path: string, owner?: { uid: number; gid: number }): void {
   const parent = posix.dirname(path);
-  if (!fs.stat(parent)) fs.mkdir(parent, { parents: true, mode: 0o755 });
+  if (!fs.stat(parent)) fs.mkdir(parent, { parents: true, mode: 0o755, ...(owner ?? {}) });
 }
 
-function ensureDir(fs: StageFs, path: string, mode: number, uid: number, gid: number): void {
+function ensureDir(fs: StageFs, path: string, mode: number, uid: number, gid: number, parentOwner?: { uid: number; gid: number }): void {
   const info = fs.stat(path);
   if (info?.type === 'dir') return;
   // A directory never replaces a file: both builders fail ("cannot copy to non-directory"; recorded:
   // exec-r8-copy-dir-onto-file, exec-r8-path-conflicts).
   if (info) throw new FsError('ENOTDIR', path);
-  ensureParents(fs, path);
+  ensureParents(fs, path, parentOwner);
   fs.mkdir(path, { mode, uid, gid });
 }
 
 /** A file or link replaces whatever non-directory stands at dest. */
-function replace(fs: StageFs, dest: string, followDirs = false): void {
-  ensureParents(fs, dest);
+function replace(fs: StageFs, dest: string, followDirs = false, parentOwner?: { uid: number; gid: number }): void {
+  ensureParents(fs, dest, parentOwner);
   const info = fs.lstat(dest);
   if (!info) return;
   if (info.type === 'dir' && followDirs) fs.remove(dest, { recursive: true });

@@ -87,7 +87,7 @@ export function copyLike(
       // Expanded like a shell heredoc: variables replaced, quotes and backslashes kept as written.
       const body = heredoc.expand ? processWord(heredoc.content, (n) => state.env.get(n), { escapeToken: ctx.escapeToken, rawQuotes: true, rawEscapes: true }) : heredoc.content;
       const target = destFor(heredoc.name);
-      ensureParents(fs, target);
+      ensureParents(fs, target, parentsOwned(instruction, ctx, false) ? { uid: own.uid, gid: own.gid } : undefined);
       fs.writeFile(target, body, { mode: own.mode ?? 0o644, uid: own.uid, gid: own.gid });
       content[spec] = hashJson(body);
       selectedPaths.push(spec);
@@ -123,7 +123,7 @@ export function copyLike(
       if (entry.type === 'file' && hooks.unpack?.(source.path, dest.path, own)) {
         // handled: a local tar archive is unpacked into the destination
       } else {
-        copyFromContext(entry, target, own, ctx, fs);
+        copyFromContext(entry, target, { ...own, parentsOwned: parentsOwned(instruction, ctx, entry.type === 'dir') }, ctx, fs);
       }
       const classic = ctx.builder === 'classic';
       const get = (p: string) => ctx.context.get(p);
@@ -229,7 +229,7 @@ function copyFromStage(
     }
     const real = srcFs.resolve(p, true) ?? p;
     const target = info.type === 'dir' ? dest.path : destFor(posix.basename(p));
-    copyBetweenStages(srcFs, real, target, { ...own, keepOwners: instruction.chown === null }, state.fs);
+    copyBetweenStages(srcFs, real, target, { ...own, keepOwners: instruction.chown === null, parentsOwned: parentsOwned(instruction, ctx, info.type === 'dir') }, state.fs);
     n++;
     if (!inKey.has(p)) continue;
     // Early cut-off: the key takes the selected content, not the source stage's chain. Unknown
@@ -293,4 +293,13 @@ export function forwardStageCheck(state: StageState, instruction: CopyInstructio
   if (index === undefined || index <= state.ref.index) return;
   const current = state.ref.name ?? `stage-${state.ref.index}`;
   throw stepError(ctx, instruction, 'DF3212', `cannot copy from stage "${from}", it needs to be defined before current stage "${current}"`, `Move stage ${from} above stage ${current} in the Dockerfile.`);
+}
+
+/**
+ * Whether the directories a --chown copy creates above its destination take the --chown owner:
+ * BuildKit's do; the classic builder's do for a file source, not a directory one (recorded:
+ * exec-r9-chown-file-dest-parents, exec-r9-copy-chown-created-parents).
+ */
+function parentsOwned(instruction: CopyInstruction | AddInstruction, ctx: StepContext, dirSource: boolean): boolean {
+  return instruction.chown !== null && (ctx.builder === 'buildkit' || !dirSource);
 }
