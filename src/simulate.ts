@@ -214,10 +214,9 @@ function syncedAfter(result: BuildResult, context: BuildContext, before: Readonl
     for (let i = r.indexOf('/'); i >= 0; i = r.indexOf('/', i + 1)) keep(r.slice(0, i));
   }
   const all = roots.has('');
-  for (const e of context.entries()) {
-    if (e.type !== 'dir') continue;
-    if (!all && ![...roots].some((r) => e.path === r || e.path.startsWith(`${r}/`))) continue;
-    after.set(e.path, before.get(e.path) ?? e.mode);
+  const dirs = context.dirs ? [...context.dirs()] : [...context.entries()].filter((e) => e.type === 'dir').map((e) => e.path);
+  for (const rel of dirs) {
+    if (all || [...roots].some((r) => rel === r || rel.startsWith(`${r}/`))) keep(rel);
   }
   return after;
 }

@@ -78,6 +78,8 @@ export interface BuildContext {
   readFile(path: string): Buffer;
   /** See walkFingerprint; absent on the wrapped contexts of compare and what-if. */
   fingerprint?(): string;
+  /** The paths of the directories only (a few hundred where entries() has tens of thousands). */
+  dirs?(): Iterable<string>;
 }
 
 /** The walk a load starts from: done ahead by a replay check (cache/replay.ts), then handed to loadContext. */
@@ -454,6 +456,9 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
         const names = children.get(rel);
         if (names) for (let i = names.length - 1; i >= 0; i--) stack.push(rel === '' ? names[i]! : `${rel}/${names[i]!}`);
       }
+    },
+    dirs() {
+      return children.keys();
     },
     fingerprint() {
       return walkFingerprint(h, { root, builder, ignoreFile: ignoreRel, patterns, matcher, removed, walked });
