@@ -161,21 +161,44 @@ export type JsonResult =
   | { kind: 'not-strings' };
 
 /**
- * parseJSON: the rest is exec form when it starts with `[` and is a JSON array of strings.
- * Invalid JSON (a trailing comma, single quotes, a bare backslash) is shell form.
+ * parseJSON: the rest is exec form when it starts with a JSON array of strings. Invalid JSON (a
+ * trailing comma, single quotes, a bare backslash) is shell form. Like Go's json.Decoder, only the
+ * first JSON value is read: text after the array's `]` is ignored (recorded: exec-r10-run-json-edge,
+ * `RUN ["true"] && echo ok > /x` runs only `true`).
  */
 export function parseJson(rest: string): JsonResult {
   const trimmed = rest.replace(/^\s+/, '');
   if (!trimmed.startsWith('[')) return { kind: 'not-json' };
+  const end = firstJsonValueEnd(trimmed);
+  if (end < 0) return { kind: 'not-json' };
   let value: unknown;
   try {
-    value = JSON.parse(trimmed);
+    value = JSON.parse(trimmed.slice(0, end));
   } catch {
     return { kind: 'not-json' };
   }
   if (!Array.isArray(value)) return { kind: 'not-json' };
   if (!value.every((v): v is string => typeof v === 'string')) return { kind: 'not-strings' };
   return { kind: 'json', values: value };
+}
+
+/** Where the JSON array that `text` starts with ends (after its `]`), or -1 if it never closes. */
+function firstJsonValueEnd(text: string): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '[' || c === '{') depth++;
+    else if (c === ']' || c === '}') {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return -1;
 }
 
 /** Go's strconv.Atoi: optional sign and decimal digits. */
