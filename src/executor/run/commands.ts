@@ -1049,9 +1049,12 @@ const ls: CommandImpl = (sh, argv, io) => {
 };
 
 /**
- * `find` only reads, unless an action writes or runs something (-exec, -delete, ...): its output is
- * unknown here (dfsim does not walk the image), but a plain search changes no file, so the classic
- * builder commits no layer for it (recorded: exec-r7-noop-runs-layers).
+ * `find PATH... [-name GLOB] [-type f|d|l] [-mindepth N] [-maxdepth N] [-print]`: the paths below
+ * each start, the start first, in the directory order the stage holds. A plain search writes nothing
+ * (the classic builder commits no layer for it), and its output is known, so a stage whose files did
+ * not change gives the same output again and the steps after it keep their cache (recorded:
+ * exec-r7-noop-runs-layers, cache-r10-find-output-cutoff). Other tests and operators give unknown
+ * output; actions that write or run something (-exec, -delete, ...) make the step opaque.
  */
 const find: CommandImpl = (sh, argv, io) => {
   const args = argv.slice(1);
@@ -1060,14 +1063,74 @@ const find: CommandImpl = (sh, argv, io) => {
     sh.unknownOutput(io);
     return 0;
   }
-  let status = 0;
-  for (const start of args) {
-    if (start.startsWith('-') || start === '(' || start === '!') break;
-    if (!sh.fs.lstat(sh.abs(start))) status = Math.max(status, sh.missing(io, 'find', `find: ${start}: No such file or directory`));
+  const starts: string[] = [];
+  let i = 0;
+  for (; i < args.length && !args[i]!.startsWith('-') && args[i] !== '(' && args[i] !== '!'; i++) starts.push(args[i]!);
+  if (starts.length === 0) starts.push('.');
+  let name: RegExp | null = null;
+  let type: string | null = null;
+  let minDepth = 0;
+  let maxDepth = Infinity;
+  let known = true;
+  for (; i < args.length; i++) {
+    const a = args[i]!;
+    const v = args[i + 1];
+    if (a === '-print') continue;
+    if (a === '-name' && v !== undefined) name = globRegExp(v);
+    else if (a === '-type' && v !== undefined && /^[fdl]$/.test(v)) type = v;
+    else if (a === '-mindepth' && v !== undefined && /^\d+$/.test(v)) minDepth = Number(v);
+    else if (a === '-maxdepth' && v !== undefined && /^\d+$/.test(v)) maxDepth = Number(v);
+    else {
+      known = false;
+      break;
+    }
+    i++;
   }
-  sh.out(io, null);
+  let status = 0;
+  let out: Text = '';
+  for (const start of starts) {
+    const root = sh.abs(start);
+    if (!sh.fs.lstat(root)) {
+      status = Math.max(status, sh.missing(io, 'find', `find: ${start}: No such file or directory`));
+      continue;
+    }
+    const visit = (abs: string, shown: string, depth: number): void => {
+      const st = sh.fs.lstat(abs);
+      if (!st) return;
+      const kind = st.type === 'dir' ? 'd' : st.type === 'symlink' ? 'l' : 'f';
+      if (depth >= minDepth && (type === null || type === kind) && (name === null || name.test(basename(shown)))) out += `${shown}\n`;
+      if (st.type === 'dir' && depth < maxDepth) {
+        for (const n of sh.fs.readdir(abs) ?? []) visit(`${abs === '/' ? '' : abs}/${n}`, `${shown.endsWith('/') ? shown : `${shown}/`}${n}`, depth + 1);
+      }
+    };
+    visit(root, start, 0);
+  }
+  // The runtime's mounts (/proc, /sys, /dev) hold entries the image does not have.
+  const runtime = starts.some((st) => ['/', '/proc', '/sys', '/dev', '/run'].some((r) => sh.abs(st) === r || sh.abs(st).startsWith(`${r}/`)));
+  sh.out(io, known && !runtime && !sh.shared.tainted ? out : null);
   return status;
 };
+
+/** A find -name pattern (fnmatch: *, ?, [...]) as a regular expression over a whole name. */
+function globRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const close = glob.indexOf(']', i + 2);
+      if (close < 0) re += '\\[';
+      else {
+        const body = glob.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        re += `[${body}]`;
+        i = close;
+      }
+    } else if (c === '\\' && i + 1 < glob.length) re += glob[++i]!.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`, 's');
+}
 
 /**
  * busybox `stat -c FORMAT` (or -cFORMAT; -L follows links) with the directives that
