@@ -33,6 +33,7 @@ const notComparable: Record<string, string> = {
   'exec-r7-arg-redeclared-no-default.json': 'the ARG is declared three times (1, 2, none): the real --build-arg V=2 equals the second default, not the first, so the first RUN misses; this test takes a value equal to any default as no change',
   'cache-r8-recreate-and-mode.json': 'the real edit rewrites run.sh with the same bytes (every step hits); the outline appends to it',
   'cache-r9-args-env-user-workdir.json': 'the real --build-arg LOG_LEVEL=info equals the ENV fallback the ARG feeds (every step hits); the outline sets a new value',
+  'cache-r10-arg-chown-user-workdir.json': 'the ARG names the user of --chown and USER: the outline\'s new value names no user, so its simulated build fails at that COPY (reported as such)',
   'cache-early-cutoff-dir-output.json': 'the real edit changes only a line the RUN filters out, so the stage output is the same (early cut-off); the outline appends an empty line (which passes the filter) and a comment',
 };
 for (const file of fs.readdirSync(path.join(ROOT, 'scenarios')).filter((f) => f.endsWith('.json')).sort()) {
