@@ -3,6 +3,9 @@ import type { RunInstruction } from '../../instructions/types.js';
 import { initRunSimulator, simulateExec, simulateShell, type RunOutcome } from '../run/index.js';
 import { resolveUser, type StageState } from '../state.js';
 import { expandWord, stepError, type StepContext, type StepOutput } from '../step.js';
+import { copyBetweenStages, copyFromContext } from '../copy-core.js';
+import type { ContextEntry } from '../context/index.js';
+import type { StageFs } from '../stage-fs.js';
 import { forwardStageCheck } from './copy.js';
 
 /**
@@ -51,10 +54,16 @@ export async function applyRun(state: StageState, instruction: RunInstruction, c
   // The classic builder runs each RUN with the declared volumes mounted: what it writes there is not
   // committed, so later steps see the image's own content (recorded: exec-r2-volume-then-run).
   const volumes = ctx.builder === 'classic' ? state.config.Volumes.flatMap((v) => state.fs.saveDirectory(state.fs.realpath(v) ?? v) ?? []) : [];
-  const outcome: RunOutcome =
-    instruction.form === 'exec' || state.shell.join(' ') !== '/bin/sh -c'
-      ? simulateExec(argv, runCtx)
-      : simulateShell(argv[argv.length - 1]!, runCtx);
+  const unmount = ctx.builder === 'buildkit' ? mountAll(state, instruction, ctx) : () => {};
+  let outcome: RunOutcome;
+  try {
+    outcome =
+      instruction.form === 'exec' || state.shell.join(' ') !== '/bin/sh -c'
+        ? simulateExec(argv, runCtx)
+        : simulateShell(argv[argv.length - 1]!, runCtx);
+  } finally {
+    unmount();
+  }
   for (const saved of volumes) state.fs.restoreDirectory(saved);
   const notUnderstood = [...outcome.notUnderstood];
   if (outcome.status === 'failed') {
@@ -181,4 +190,67 @@ function mountPart(state: StageState, instruction: RunInstruction, ctx: StepCont
 function mountDest(state: StageState, mount: Record<string, unknown>): string {
   const target = typeof mount.target === 'string' ? mount.target : '';
   return posix.resolve(state.config.WorkingDir || '/', target);
+}
+
+/**
+ * Lays out a RUN's mounts for the simulated command and returns what takes them away again. A bind
+ * mount shows its source (context files, or a stage's) at the target; a cache or tmpfs mount starts
+ * empty here (a cache's content from earlier builds is not known). Nothing written under a mount
+ * lands in the layer, but the mount point itself does, as an empty directory when the step made it
+ * (recorded: cache-r11-bind-mount-output-copy-from, exec-r11-mount-writes-not-committed,
+ * exec-r11-mount-layer-sizes). Secret and ssh mounts are left alone.
+ */
+function mountAll(state: StageState, instruction: RunInstruction, ctx: StepContext): () => void {
+  const undo: Array<() => void> = [];
+  const fs = state.fs;
+  for (const m of instruction.mounts) {
+    const opts: Record<string, string> = {};
+    for (const [k, v] of Object.entries(m.options)) opts[k] = v === '' ? v : expandWord(v, state, ctx, instruction);
+    const type = opts.type ?? 'bind';
+    if (type !== 'bind' && type !== 'cache' && type !== 'tmpfs') continue;
+    const rawTarget = opts.target ?? opts.dst ?? opts.destination;
+    if (!rawTarget) continue;
+    const target = posix.resolve(state.workdir || '/', rawTarget);
+    let source: { kind: 'context'; entry: ContextEntry } | { kind: 'stage'; fs: StageFs; path: string } | null = null;
+    if (type === 'bind') {
+      const src = (opts.source ?? opts.src ?? '/').replace(/^\/+|\/+$/g, '');
+      if (opts.from !== undefined) {
+        const stage = ctx.stage(opts.from);
+        const path = stage?.fs.resolve(`/${src}`, true);
+        if (!stage?.fs || !path || !stage.exact) continue; // unknown content: the command runs without it
+        source = { kind: 'stage', fs: stage.fs, path };
+      } else {
+        const entry = ctx.context.get(src);
+        if (!entry) continue;
+        source = { kind: 'context', entry };
+      }
+      const isDir = source.kind === 'context' ? source.entry.type === 'dir' : source.fs.stat(source.path)?.type === 'dir';
+      if (!isDir) {
+        // A file bound onto a path the image does not have: its mount point stays, an empty file.
+        if (fs.lstat(target)) continue;
+        if (source.kind === 'context') copyFromContext(source.entry, target, { uid: 0, gid: 0, mode: null }, ctx, fs);
+        else copyBetweenStages(source.fs, source.path, target, { uid: 0, gid: 0, mode: null, keepOwners: true }, fs);
+        undo.push(() => fs.writeFile(target, ''));
+        continue;
+      }
+    }
+    const existing = fs.stat(target);
+    if (existing && existing.type !== 'dir') continue;
+    if (!existing) {
+      fs.mkdir(target, { parents: true, mode: 0o755 });
+      // A mount point the step made stays in the layer, empty.
+      undo.push(() => {
+        for (const name of fs.readdir(target) ?? []) fs.remove(posix.join(target, name), { recursive: true });
+      });
+    } else {
+      const saved = fs.saveDirectory(fs.realpath(target) ?? target);
+      if (saved) undo.push(() => fs.restoreDirectory(saved));
+      for (const name of fs.readdir(target) ?? []) fs.remove(posix.join(target, name), { recursive: true });
+    }
+    if (source?.kind === 'context') copyFromContext(source.entry, target, { uid: 0, gid: 0, mode: null }, ctx, fs);
+    else if (source?.kind === 'stage') copyBetweenStages(source.fs, source.path, target, { uid: 0, gid: 0, mode: null, keepOwners: true }, fs);
+  }
+  return () => {
+    for (const u of undo.reverse()) u();
+  };
 }
