@@ -34,6 +34,7 @@ const notComparable: Record<string, string> = {
   'cache-r8-recreate-and-mode.json': 'the real edit rewrites run.sh with the same bytes (every step hits); the outline appends to it',
   'cache-r9-args-env-user-workdir.json': 'the real --build-arg LOG_LEVEL=info equals the ENV fallback the ARG feeds (every step hits); the outline sets a new value',
   'cache-r10-arg-chown-user-workdir.json': 'the ARG names the user of --chown and USER: the outline\'s new value names no user, so its simulated build fails at that COPY (reported as such)',
+  'cache-r11-env-path-stages.json': 'the real edit changes what the copied script prints, so the stage output changes; the outline appends a line that leaves the output as it was (early cut-off keeps the later COPY --from cached)',
   'cache-early-cutoff-dir-output.json': 'the real edit changes only a line the RUN filters out, so the stage output is the same (early cut-off); the outline appends an empty line (which passes the filter) and a comment',
 };
 for (const file of fs.readdirSync(path.join(ROOT, 'scenarios')).filter((f) => f.endsWith('.json')).sort()) {
