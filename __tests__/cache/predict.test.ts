@@ -374,6 +374,23 @@ describe('explanations on a two-stage project (BuildKit)', () => {
       ['RUN wc -c /b > /n', false, 'cold', 'not built before'],
     ]);
   });
+
+  it('a WORKDIR that misses on a new spelling of USER names the USER as written, not as the ids it is keyed by', async () => {
+    // Recorded: cache-r12-workdir-user-root-spellings (USER 0 hit the WORKDIR built after USER root;
+    // root:root missed it, and RUN missed on both, as it keys the text).
+    const df = (user: string): string => `FROM bb:latest\nUSER ${user}\nWORKDIR /work\nRUN id > /id\n`;
+    const p = project(df('root'));
+    await p.build();
+    p.write('Dockerfile', df('0'));
+    expect(verdicts(await p.build()).map((v) => [v.instruction, v.cached, v.text ?? null])).toEqual([
+      ['FROM bb:latest', true, null],
+      ['USER 0', null, null],
+      ['WORKDIR /work', true, null],
+      ['RUN id > /id', false, 'USER changed (root → 0)'],
+    ]);
+    p.write('Dockerfile', df('root:root'));
+    expect(verdictOf(await p.build({ record: false }), 'WORKDIR /work').text).toMatch(/^USER changed \((root|0) → root:root\)$/);
+  });
 });
 
 describe('explanations under the classic builder', () => {

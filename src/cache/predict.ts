@@ -238,7 +238,9 @@ export function diffParts(previous: StoredRecord, step: StepResult, store: Cache
     changes.push(...envChanges(old.env as string[], now.env as string[], args));
   }
   for (const part of SIMPLE_PARTS) {
-    if (part in now || part in old) if (!same(old[part], now[part])) changes.push({ part, old: old[part] ?? null, new: now[part] ?? null });
+    if (!(part in now || part in old) || same(old[part], now[part])) continue;
+    if (part === 'user') changes.push({ part, old: previous.meta?.user ?? old.user ?? null, new: step.key!.meta?.user ?? now.user ?? null });
+    else changes.push({ part, old: old[part] ?? null, new: now[part] ?? null });
   }
   if (now.content || old.content) changes.push(...contentChanges(previous, step, store));
   if (now.config !== undefined && isObject(now.config) && isObject(old.config)) changes.push(...configChanges(old.config, now.config));

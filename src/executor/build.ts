@@ -197,6 +197,8 @@ function finishStep(step: StepResult, out: StepOutput, layer: StepResult['layer'
       if (out.manifests) step.key.manifests = out.manifests;
       step.key.meta = { args: state.buildArgs.pairs().map(([k]) => k) };
       if (out.sources) step.key.meta.sources = out.sources;
+      // The WORKDIR key holds the owner as ids (`root` as 0); explanations show USER as written.
+      if (step.kind === 'WORKDIR' && state.user) step.key.meta.user = state.user;
       state.lastKey = step.key.digest;
       step.definition = hashJson({ parent: out.noParent ? null : state.lastDefinition, parts, sources: out.sources ?? null });
       state.lastDefinition = step.definition;

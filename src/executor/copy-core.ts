@@ -4,7 +4,7 @@ import { goMatch, hasWildcard, type ContextEntry } from './context/index.js';
 import { compareNames } from './context/walk.js';
 import type { ExternalContent, StageFs } from './stage-fs.js';
 import { FsError } from './fs-types.js';
-import { readTable, resolveWorkdir, type StageState } from './state.js';
+import { buildkitOwnerKey, readTable, resolveWorkdir, type StageState } from './state.js';
 import { expandWord, stepError, type StepContext } from './step.js';
 import type { Builder, FileManifest } from './types.js';
 
@@ -55,12 +55,8 @@ export function copyOwnership(state: StageState, instruction: CopyInstruction | 
     // Docker 20.10 (both builders) copies as 0:0 when a name is not in the image's passwd/group (recorded: exec-chown-names).
     uid = 'uid' in ids ? ids.uid : 0;
     gid = 'uid' in ids ? ids.gid : 0;
-    // BuildKit keys the owner as parsed, before any lookup: a number or `root` is an id (written as
-    // the number), anything else stays a name, and a missing group stays missing. So `root` hits `0` and `root:0` hits
-    // `0:0`, while `1000` misses `1000:1000` and `app:app` misses `1000:1000` (recorded:
-    // cache-copy-chown, cache-r2-chown-spellings, cache-r2-add-local-chown).
-    const keyPart = (v: string): string => (v === 'root' ? '0' : /^[+-]?\d+$/.test(v) ? String(Number(v)) : v);
-    owner = groupPart === undefined ? keyPart(userPart) : `${keyPart(userPart)}:${keyPart(groupPart)}`;
+    // BuildKit keys the owner as parsed, before any lookup.
+    owner = buildkitOwnerKey(chown);
   }
   let mode: number | null = null;
   let chmodKey = chmod;

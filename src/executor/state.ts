@@ -135,6 +135,25 @@ export function resolveUser(fs: StageFs, spec: string, runtime = false): Resolve
   return { uid, gid, name };
 }
 
+/**
+ * A `user[:group]` as BuildKit's LLB keys it (COPY --chown, the WORKDIR mkdir owner), before any
+ * lookup: each part that is `root` or a decimal number is an id, written as the number; anything
+ * else stays a name, and a missing group stays missing. So `root` hits `0` and `root:root` hits
+ * `0:0`, while `app` misses `1000` and `1000` misses `1000:1000` (recorded: cache-copy-chown,
+ * cache-r2-chown-spellings, cache-r12-workdir-user-root-spellings).
+ */
+export function buildkitOwnerKey(spec: string): string {
+  const part = (v: string): string => {
+    if (v === 'root') return '0';
+    // Go's strconv.ParseInt(v, 10, 32): a sign is allowed, and a number out of range stays a name.
+    if (!/^[+-]?\d+$/.test(v)) return v;
+    const n = Number(v);
+    return n >= -(2 ** 31) && n < 2 ** 31 ? String(n) : v;
+  };
+  const colon = spec.indexOf(':');
+  return colon < 0 ? part(spec) : `${part(spec.slice(0, colon))}:${part(spec.slice(colon + 1))}`;
+}
+
 /** The rows of a colon-separated table such as /etc/passwd; none when the file is missing or its content unknown. */
 export function readTable(fs: StageFs, path: string): string[][] {
   const data = fs.readFile(path);

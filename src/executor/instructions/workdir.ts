@@ -1,10 +1,11 @@
 import { posix } from 'node:path';
-import { resolveUser, resolveWorkdir } from '../state.js';
+import { buildkitOwnerKey, resolveUser, resolveWorkdir } from '../state.js';
 import { expandWord, metadataOnly, stepError, type InstructionExecutor } from '../step.js';
 
 /**
  * WORKDIR: BuildKit makes a mkdir vertex (and a layer) unless the path is `/`, owned by the current
- * USER, so a USER change misses the next WORKDIR. The classic builder adds no layer for it.
+ * USER, so a USER change misses the next WORKDIR, though not a respelling of the same ids (`root` as
+ * `0`). The classic builder adds no layer for it.
  */
 export const applyWorkdir: InstructionExecutor<'WORKDIR'> = (state, instruction, ctx) => {
   const requested = expandWord(instruction.path, state, ctx, instruction);
@@ -41,5 +42,5 @@ export const applyWorkdir: InstructionExecutor<'WORKDIR'> = (state, instruction,
   if (!existing) state.fs.mkdir(path, { parents: true, mode: 0o755, uid, gid });
   // The classic builder commits WORKDIR like any step: a layer only when the mkdir changed something.
   if (ctx.builder === 'classic') return { vertex: false, layer: null, createsLayer: true, createdBy };
-  return { vertex: true, parts: { kind: 'WORKDIR', path, user: state.user }, layer: null, createsLayer: true, createdBy };
+  return { vertex: true, parts: { kind: 'WORKDIR', path, user: state.user && buildkitOwnerKey(state.user) }, layer: null, createsLayer: true, createdBy };
 };
