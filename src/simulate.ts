@@ -3,7 +3,7 @@ import path from 'node:path';
 import { predict, type Prediction } from './cache/predict.js';
 import { CacheStore, defaultCacheDir } from './cache/store.js';
 import { DfsimError, error, type Diagnostic } from './diagnostics/diagnostic.js';
-import { loadBaseImage, type BaseImage } from './executor/base-image.js';
+import { loadBaseImage, normalizeRef, type BaseImage } from './executor/base-image.js';
 import { executeBuild } from './executor/build.js';
 import { defaultDockerfile } from './executor/context/default-dockerfile.js';
 import { loadContext, type BuildContext, type ContextWalk } from './executor/context/index.js';
@@ -91,7 +91,7 @@ export async function simulateWithStore(opts: SimulateOptions): Promise<{ sim: S
   const cacheDir = path.resolve(opts.cacheDir ?? defaultCacheDir());
   const contextDir = path.resolve(opts.context);
   const baseImages = new Map<string, BaseImage>();
-  for (const [ref, file] of opts.baseImages ?? []) baseImages.set(ref, await loadBaseImage(ref, file));
+  for (const [ref, file] of opts.baseImages ?? []) baseImages.set(normalizeRef(ref), await loadBaseImage(ref, file));
   const pipeline: PipelineOptions = {
     context: opts.context,
     dockerfile: opts.dockerfile ?? defaultDockerfile(opts.context),
@@ -166,7 +166,7 @@ export async function runPipeline(opts: PipelineOptions, store: CacheStore, reco
     store.save(entries);
     if (syncedDirs) store.saveSyncedDirs(contextKey, syncedAfter(result, seen, syncedDirs));
   }
-  const unknownBases = [...new Set(plan.stages.flatMap((s) => (s.base.kind === 'image' && !opts.baseImages.has(s.base.ref) ? [s.base.ref] : [])))];
+  const unknownBases = [...new Set(plan.stages.flatMap((s) => (s.base.kind === 'image' && !opts.baseImages.has(normalizeRef(s.base.ref)) ? [s.base.ref] : [])))];
   const baseWarnings: Diagnostic[] = unknownBases.map((ref) => ({
     code: 'DF3106',
     severity: 'info',

@@ -562,4 +562,25 @@ describe('unknown images and references', () => {
     expect(normalizeRef('index.docker.io/library/bb:v2')).toBe('docker.io/library/bb:v2');
     expect(normalizeRef('a@sha256:00')).toBe('docker.io/library/a@sha256:00');
   });
+
+  it('finds a --base-image given under any spelling of the FROM reference, as the real builders do', async () => {
+    // Recorded: cache-r13-from-ref-spellings (bb, bb:latest, docker.io/bb, docker.io/library/bb:latest
+    // and index.docker.io/library/bb:latest are one image: every step stays cached).
+    const { simulate } = await import('../../src/simulate.js');
+    const dir = mkdtempSync(join(tmpdir(), 'dfsim-refs-'));
+    try {
+      const layers = async (from: string, given: string): Promise<[number, string]> => {
+        writeFileSync(join(dir, 'Dockerfile'), `FROM ${from}\nRUN echo x > /x\n`);
+        const sim = await simulate({ context: dir, cacheDir: join(dir, '.cache'), baseImages: new Map([[given, join(IMAGES, 'bb-latest.json')]]), record: false });
+        return [sim.result.image!.layers, sim.result.steps[0]!.key!.digest];
+      };
+      const want = await layers('bb:latest', 'bb:latest');
+      expect(want[0]).toBe(2);
+      for (const from of ['bb', 'docker.io/bb', 'docker.io/library/bb:latest', 'index.docker.io/library/bb:latest']) expect(await layers(from, 'bb:latest')).toEqual(want);
+      expect(await layers('bb', 'docker.io/library/bb:latest')).toEqual(want);
+      expect((await layers('bb:v2', 'bb:latest'))[0]).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -2,7 +2,7 @@ import { isDfsimError, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { BuildPlan, PlannedStage } from '../instructions/stages.js';
 import type { Instruction, ParsedDockerfile } from '../instructions/types.js';
 import { parseDockerfile } from '../syntax/parse.js';
-import { unknownImage, type BaseImage } from './base-image.js';
+import { normalizeRef, unknownImage, type BaseImage } from './base-image.js';
 import type { BuildContext } from './context/index.js';
 import { canonicalJson, hashJson } from './hash.js';
 import { executors } from './instructions/index.js';
@@ -18,6 +18,7 @@ export interface ExecuteOptions {
   context: BuildContext;
   buildArgs: Map<string, string>;
   /** Images the user gave with --base-image, by reference as written in FROM. */
+  /** Keyed by normalizeRef: `bb`, `bb:latest` and `docker.io/library/bb:latest` are one image (recorded: cache-r13-from-ref-spellings). */
   baseImages: Map<string, BaseImage>;
   /** The stored meta of a step's key when the builder would take it from the cache (see keepCachedDirModes). */
   cachedMeta?: (step: StepResult) => Record<string, unknown> | undefined;
@@ -66,7 +67,7 @@ export async function executeBuild(opts: ExecuteOptions): Promise<BuildResult> {
       // content) when it looks like one (a tag, digest or path); a bare word is most likely a mistyped
       // stage, which the real builder fails to pull as docker.io/library/<word> (recorded: exec-copy-from-unknown-stage).
       if (/^\d+$/.test(ref)) return undefined;
-      const given = opts.baseImages.get(ref);
+      const given = opts.baseImages.get(normalizeRef(ref));
       if (!given && !/[:/@]/.test(ref)) return undefined;
       const image = given ?? unknownImage(ref, 'linux/amd64');
       let state = imageStages.get(ref);
@@ -87,7 +88,7 @@ export async function executeBuild(opts: ExecuteOptions): Promise<BuildResult> {
       return parsed.stages.find((s) => s.name !== null && s.name.toLowerCase() === ref.toLowerCase())?.index;
     },
     image(ref) {
-      return opts.baseImages.get(ref);
+      return opts.baseImages.get(normalizeRef(ref));
     },
   };
 
@@ -309,7 +310,7 @@ function startStage(planned: PlannedStage, built: Map<number, StageState>, opts:
     }
     fromStep.vertex = opts.builder === 'classic';
   } else {
-    const image = planned.base.kind === 'scratch' ? null : opts.baseImages.get(planned.base.ref) ?? unknownImage(planned.base.ref, planned.platform);
+    const image = planned.base.kind === 'scratch' ? null : opts.baseImages.get(normalizeRef(planned.base.ref)) ?? unknownImage(planned.base.ref, planned.platform);
     state = image ? stateFromImage(ref, image, planned.platform) : emptyState(ref, planned.platform);
     if (image) {
       const parts = { kind: 'FROM', image: image.id, platform: planned.platform };

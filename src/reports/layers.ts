@@ -5,7 +5,7 @@ import { stageLabel } from './reason-text.js';
  * adds, modifies or removes (whiteouts), and dive's efficiency measures over all of them.
  */
 import { posix } from 'node:path';
-import { loadBaseImage, type BaseImage } from '../executor/base-image.js';
+import { loadBaseImage, normalizeRef, type BaseImage } from '../executor/base-image.js';
 import { StageFs, type LayerChange } from '../executor/stage-fs.js';
 import type { StageRef, StepResult } from '../executor/types.js';
 import type { Simulation } from '../simulate.js';
@@ -76,7 +76,7 @@ export async function layerReport(sim: Simulation, baseImages: Map<string, strin
 
   const notes: string[] = [];
   let image: BaseImage | null = null;
-  const file = baseRef === 'scratch' ? undefined : baseImages.get(baseRef);
+  const file = baseRef === 'scratch' ? undefined : [...baseImages].find(([ref]) => normalizeRef(ref) === normalizeRef(baseRef))?.[1];
   if (file !== undefined) image = await loadBaseImage(baseRef, file);
   else if (baseRef !== 'scratch') notes.push(`base image ${baseRef} was not given with --base-image: its files are unknown, so waste against them is not seen`);
 
