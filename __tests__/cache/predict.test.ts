@@ -391,6 +391,18 @@ describe('explanations on a two-stage project (BuildKit)', () => {
     p.write('Dockerfile', df('root:root'));
     expect(verdictOf(await p.build({ record: false }), 'WORKDIR /work').text).toMatch(/^USER changed \((root|0) → root:root\)$/);
   });
+
+  it('a last line ending in a continuation is the same step, printed without the space it leaves', async () => {
+    // Recorded: cache-r13-continuation-odd-lines, build 6 (both builders print `RUN cat /x > /y` and hit).
+    const p = project('FROM bb:latest\nRUN echo a > /x\nRUN cat /x > /y\n');
+    await p.build();
+    p.write('Dockerfile', 'FROM bb:latest\nRUN echo a > /x\nRUN cat /x > /y \\\n');
+    expect(verdicts(await p.build({ record: false })).map((v) => [v.instruction, v.cached])).toEqual([
+      ['FROM bb:latest', true],
+      ['RUN echo a > /x', true],
+      ['RUN cat /x > /y', true],
+    ]);
+  });
 });
 
 describe('explanations under the classic builder', () => {
