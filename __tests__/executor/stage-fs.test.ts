@@ -163,6 +163,49 @@ describe('StageFs', () => {
     expect(fs.readFile('/etc/passwd-')?.toString()).toContain('root:x:0');
   });
 
+  it('copies a hard-linked file from an earlier step up before changing it, as overlayfs does: the other name keeps the old file (recorded: cache-r13-stage-hardlinks)', () => {
+    const fs = fsWith();
+    fs.mkdir('/o');
+    fs.writeFile('/o/a', 'hello\n');
+    fs.link('/o/a', '/o/b');
+    fs.beginStep();
+    fs.writeFile('/o/a', 'more\n', { append: true });
+    fs.chmod('/o/b', 0o600);
+    const diff = fs.endStep();
+    expect(fs.readFile('/o/b')?.toString()).toBe('hello\n');
+    expect(fs.lstat('/o/a')?.mode).toBe(0o644);
+    expect(diff.changes.map((c) => `${c.path} ${c.size}`)).toEqual(['/o/a 11', '/o/b 6']);
+    // Within one step, a file and the links made to it stay one file.
+    fs.beginStep();
+    fs.writeFile('/n', 'x');
+    fs.link('/n', '/m');
+    fs.writeFile('/m', 'y', { append: true });
+    expect(fs.readFile('/n')?.toString()).toBe('xy');
+    expect(fs.endStep().changes.map((c) => `${c.path} ${c.size}`)).toEqual(['/m 2', '/n 0']);
+  });
+
+  it('sizes a layer with a hard-linked file\'s bytes once, under its first name (recorded: cache-r13-stage-hardlinks)', () => {
+    const fs = fsWith();
+    fs.beginStep();
+    fs.mkdir('/o');
+    fs.writeFile('/o/a', 'hello\n');
+    fs.link('/o/a', '/o/b');
+    expect(fs.endStep()).toMatchObject({ size: 6 });
+  });
+
+  it('resolves where a write may land, creating what is missing: every link followed inside the root, the last one too (recorded: exec-r13-copy-dest-symlink)', () => {
+    const fs = fsWith();
+    fs.symlink('/etc/passwd', '/pw');
+    fs.symlink('/nowhere/f', '/dang');
+    fs.symlink('../../../etc', '/etc/up');
+    fs.symlink('/loop', '/loop');
+    expect(fs.resolveCreating('/pw')).toBe('/etc/passwd');
+    expect(fs.resolveCreating('/dang')).toBe('/nowhere/f');
+    expect(fs.resolveCreating('/etc/up/new/x')).toBe('/etc/new/x');
+    expect(fs.resolveCreating('/etc/passwd/x')).toBeUndefined();
+    expect(fs.resolveCreating('/loop')).toBeUndefined();
+  });
+
   it('refuses a hard link to a directory, as link(2) does', () => {
     const fs = fsWith();
     expect(() => fs.link('/etc', '/etc2')).toThrow(expect.objectContaining({ code: 'EPERM' }));

@@ -15,6 +15,8 @@ export interface CopySource {
   /** Path inside its origin: context-relative ('' = root) or absolute in a stage. */
   path: string;
   type: 'file' | 'dir' | 'symlink' | 'other';
+  /** A context symlink a wildcard matched, when `path` is what it was followed to: the copy takes its name. */
+  as?: string;
 }
 
 export interface CopyOptions {
@@ -154,7 +156,17 @@ export function resolveContextSource(spec: string, state: StageState, instructio
       // Both builders accept a wildcard that matches nothing; the classic builder fails when no source is left at all.
       return [];
     }
-    return matches.map((m) => ({ spec, path: m, type: ctx.context.get(m)!.type }));
+    return matches.map((m): CopySource => {
+      const entry = ctx.context.get(m)!;
+      if (entry.type !== 'symlink') return { spec, path: m, type: entry.type };
+      // A matched symlink is followed like a named one, but keeps its own name: `ADD l*.tar /w/`
+      // unpacks the archive it points to, `COPY l*.tar /w/` lands /w/link.tar as a regular file with
+      // the target's bytes (recorded: exec-r13-add-symlink-sources). A link that dangles or leaves the
+      // context has nothing to follow and is copied as a link (no recording says otherwise).
+      const target = followContextLink(m, ctx);
+      const followed = target === undefined ? undefined : ctx.context.get(target);
+      return followed ? { spec, path: target!, type: followed.type, as: m } : { spec, path: m, type: 'symlink' };
+    });
   }
   let entry = ctx.context.get(path);
   if (!entry) {
@@ -330,8 +342,19 @@ export function resolveInScope(path: string, get: (path: string) => ContextEntry
   return done.join('/');
 }
 
+/**
+ * Where a COPY's own destination lands. Both builders resolve it inside the image root, the last
+ * component included, and write through a link there: the link stays and its target gets the
+ * content; a dangling link's target is created with its parents (recorded:
+ * exec-r13-copy-dest-symlink). Entries below a copied directory are not resolved this way.
+ */
+export function landingPath(fs: StageFs, dest: string): string {
+  return fs.resolveCreating(dest) ?? dest;
+}
+
 /** Copies a context entry (recursively for directories) to `dest` in the stage. */
 export function copyFromContext(entry: ContextEntry, dest: string, opts: CopyOptions, ctx: StepContext, fs: StageFs, rel = ''): void {
+  if (rel === '' && entry.type !== 'symlink') dest = landingPath(fs, dest);
   const uid = opts.uid;
   const gid = opts.gid;
   const parentOwner = opts.parentsOwned && rel === '' ? { uid, gid } : undefined;
@@ -372,28 +395,40 @@ function contextContent(entry: ContextEntry, ctx: StepContext): ExternalContent 
   return { size: entry.size, digest: entry.contentDigest ?? entry.digest, load: () => ctx.context.readFile(entry.path) };
 }
 
-/** Copies a path from another stage's filesystem (COPY --from), keeping links and modes. */
-export function copyBetweenStages(from: StageFs, src: string, dest: string, opts: CopyOptions, to: StageFs, top = true): void {
+/**
+ * Copies a path from another stage's filesystem (COPY --from), keeping links and modes. Files that
+ * share an inode in the source stay hard-linked in the copy (`links`: source inode → first copied
+ * name), so the layer holds their bytes once (recorded: cache-r13-stage-hardlinks).
+ */
+export function copyBetweenStages(from: StageFs, src: string, dest: string, opts: CopyOptions, to: StageFs, top = true, links = new Map<object, string>()): void {
   const info = from.lstat(src);
   if (!info) return;
+  if (top && info.type !== 'symlink') dest = landingPath(to, dest);
   const uid = opts.keepOwners ? info.uid : opts.uid;
   const gid = opts.keepOwners ? info.gid : opts.gid;
   const parentOwner = opts.parentsOwned && top ? { uid: opts.uid, gid: opts.gid } : undefined;
   if (info.type === 'dir') {
     ensureDir(to, dest, opts.mode ?? (top ? 0o755 : info.mode), uid, gid, parentOwner);
-    for (const name of from.readdir(src) ?? []) copyBetweenStages(from, posix.join(src, name), posix.join(dest, name), opts, to, false);
+    for (const name of from.readdir(src) ?? []) copyBetweenStages(from, posix.join(src, name), posix.join(dest, name), opts, to, false, links);
   } else if (info.type === 'symlink') {
     replace(to, dest, false, parentOwner);
     to.symlink(info.linkTarget ?? '', dest);
     to.lchown(dest, uid, gid);
   } else if (info.type === 'file') {
     replace(to, dest, true, parentOwner);
+    const inode = from.inodeOf(src);
+    const first = inode && links.get(inode);
+    if (first !== undefined && to.lstat(first)?.type === 'file') {
+      to.link(first, dest);
+      return;
+    }
     const content = from.contentOf(src);
     const mode = opts.mode ?? info.mode;
     if (content && 'data' in content) to.writeFile(dest, content.data, { mode, uid, gid });
     else to.writeExternalFile(dest, content?.external ?? { size: info.size, digest: null }, { mode, uid, gid });
     to.chmod(dest, mode);
     to.chown(dest, uid, gid);
+    if (inode) links.set(inode, to.realpath(dest) ?? dest);
   }
 }
 

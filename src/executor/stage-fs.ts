@@ -50,6 +50,9 @@ interface Snapshot {
 
 const MAX_SYMLINK_HOPS = 40;
 
+/** Numbers steps across every StageFs, so an inode cloned from another stage never looks born in this step. */
+let stepSerial = 0;
+
 export function normalizePath(p: string, cwd = '/'): string {
   const abs = posix.isAbsolute(p) ? p : posix.join(cwd, p);
   const n = posix.normalize(abs);
@@ -70,6 +73,8 @@ interface Inode {
   data?: Buffer;
   external?: ExternalContent;
   target?: string;
+  /** The step that created (or copied up) this inode: see StageFs.copyUp. */
+  born?: number;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -96,6 +101,10 @@ export class StageFs implements ShellFs {
   private dirsTouched = false;
   /** The state a bulk-added file was left in (see directory()), so endStep need not look it up again. */
   private readonly knownAfter = new Map<string, Snapshot>();
+  /** The current step's number (0 between steps): inodes born in it belong to its layer. */
+  private step = 0;
+  /** Whether the current step made a hard link, so two changed paths may share one inode. */
+  private linked = false;
 
   // ---- steps -------------------------------------------------------------------------
 
@@ -105,6 +114,8 @@ export class StageFs implements ShellFs {
     this.touched.clear();
     this.knownAfter.clear();
     this.dirsTouched = false;
+    this.step = ++stepSerial;
+    this.linked = false;
   }
 
   /** Ends the step and returns what it changed, sorted by path. */
@@ -126,16 +137,29 @@ export class StageFs implements ShellFs {
       const entry: LayerChange = { path, change, type: info.type, size: change !== 'removed' && info.type === 'file' ? info.size : 0 };
       if (change !== 'removed') entry.mode = info.mode;
       if (change === 'modified' && before!.info.mode !== info.mode) entry.oldMode = before!.info.mode;
-      size += entry.size;
       if (change !== 'removed' && info.type === 'symlink') linkBytes += Buffer.byteLength(info.linkTarget ?? '');
       if (change !== 'removed' && info.type === 'file' && now?.digest === null) unknownContent = true;
       changes.push(entry);
     }
     changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    // A layer carries a hard-linked file's bytes once, under its first name; the other names are
+    // links in its tar (recorded: cache-r13-stage-hardlinks, 6B for /o/a and /o/b holding "hello\n").
+    // Only a step that made a link can have two changed names on one inode: any other write copies up.
+    const counted = this.linked ? new Set<Inode>() : null;
+    for (const entry of changes) {
+      if (counted && entry.size > 0) {
+        const node = this.node(entry.path)!;
+        if (counted.has(node)) entry.size = 0;
+        else counted.add(node);
+      }
+      size += entry.size;
+    }
     this.touched.clear();
     this.knownAfter.clear();
     const dirsTouched = this.dirsTouched;
     this.dirsTouched = false;
+    this.step = 0;
+    this.linked = false;
     return { changes, size, linkBytes, unknownContent, dirsTouched };
   }
 
@@ -191,6 +215,37 @@ export class StageFs implements ShellFs {
         const target = node.target!;
         const base = target.startsWith('/') ? '/' : current;
         parts.unshift(...normalizePath(target, base).split('/').filter(Boolean));
+        current = '/';
+        dir = this.root;
+        continue;
+      }
+      if (parts.length > 0 && node.type !== 'dir') return undefined;
+      current = next;
+      dir = node;
+    }
+    return current;
+  }
+
+  /**
+   * The path a write to `path` lands on when missing directories may be created: every symlink on
+   * the way is followed inside the image root, the last one included, and names that do not exist
+   * are kept as they are (a dangling link's target is where the write goes). undefined for a loop or
+   * a non-directory in the middle.
+   */
+  resolveCreating(path: string): string | undefined {
+    const parts = normalizePath(path).split('/').filter(Boolean);
+    let current = '/';
+    let dir: Inode | undefined = this.root;
+    let hops = 0;
+    while (parts.length > 0) {
+      const name = parts.shift()!;
+      const next = join(current, name);
+      const node: Inode | undefined = dir?.children?.get(name);
+      if (!node) return parts.length === 0 ? next : normalizePath(parts.join('/'), next);
+      if (node.type === 'symlink') {
+        if (++hops > MAX_SYMLINK_HOPS) return undefined;
+        const target = node.target!;
+        parts.unshift(...normalizePath(target, target.startsWith('/') ? '/' : current).split('/').filter(Boolean));
         current = '/';
         dir = this.root;
         continue;
@@ -283,24 +338,25 @@ export class StageFs implements ShellFs {
     this.touched.add(target);
     const bytes = Buffer.from(data);
     if (!existing) {
-      this.attach(target, newFile(opts.mode ?? 0o644, opts.uid ?? 0, opts.gid ?? 0, { data: bytes }));
+      this.attach(target, this.born(newFile(opts.mode ?? 0o644, opts.uid ?? 0, opts.gid ?? 0, { data: bytes })));
       return;
     }
+    const file = this.copyUp(target, existing);
     if (opts.append) {
-      const ext = existing.external;
-      const prefix = ext ? ext.load?.() : existing.data ?? EMPTY;
+      const ext = file.external;
+      const prefix = ext ? ext.load?.() : file.data ?? EMPTY;
       if (!prefix) {
         // Appending to unknown content leaves unknown content.
-        existing.external = { size: ext!.size + bytes.length, digest: null };
+        file.external = { size: ext!.size + bytes.length, digest: null };
       } else {
-        existing.data = Buffer.concat([prefix, bytes]);
-        delete existing.external;
+        file.data = Buffer.concat([prefix, bytes]);
+        delete file.external;
       }
     } else {
-      existing.data = bytes;
-      delete existing.external;
+      file.data = bytes;
+      delete file.external;
     }
-    if (opts.mode !== undefined) existing.mode = opts.mode & 0o7777;
+    if (opts.mode !== undefined) file.mode = opts.mode & 0o7777;
   }
 
   /** Creates or replaces a file whose bytes stay outside memory. */
@@ -312,14 +368,15 @@ export class StageFs implements ShellFs {
     this.note(target);
     this.touched.add(target);
     if (!existing) {
-      this.attach(target, newFile(opts.mode, opts.uid, opts.gid, { external: content }));
+      this.attach(target, this.born(newFile(opts.mode, opts.uid, opts.gid, { external: content })));
       return;
     }
-    delete existing.data;
-    existing.external = content;
-    existing.mode = opts.mode & 0o7777;
-    existing.uid = opts.uid;
-    existing.gid = opts.gid;
+    const file = this.copyUp(target, existing);
+    delete file.data;
+    file.external = content;
+    file.mode = opts.mode & 0o7777;
+    file.uid = opts.uid;
+    file.gid = opts.gid;
   }
 
   /**
@@ -334,7 +391,7 @@ export class StageFs implements ShellFs {
       has: (name) => children.has(name),
       addExternalFile: (name, content, opts) => {
         if (children.has(name)) throw new FsError('EEXIST', join(path, name));
-        const node = newFile(opts.mode, opts.uid, opts.gid, { external: content });
+        const node = this.born(newFile(opts.mode, opts.uid, opts.gid, { external: content }));
         children.set(name, node);
         if (this.journal) {
           this.dirsTouched = true;
@@ -348,10 +405,11 @@ export class StageFs implements ShellFs {
 
   /** Marks a file's content as unknown (an opaque command may have rewritten it). */
   forgetContent(path: string): void {
-    const node = this.node(path);
-    if (node?.type !== 'file') return;
+    const found = this.node(path);
+    if (found?.type !== 'file') return;
     this.note(path);
     this.touched.add(path);
+    const node = this.copyUp(path, found);
     node.external = { size: infoOf(node).size, digest: null };
     delete node.data;
   }
@@ -427,14 +485,18 @@ export class StageFs implements ShellFs {
 
   link(existing: string, path: string): void {
     const src = this.realpath(existing);
-    const node = src === undefined ? undefined : this.node(src);
-    if (!node) throw new FsError('ENOENT', normalizePath(existing));
-    if (node.type === 'dir') throw new FsError('EPERM', src!); // link(2) refuses directories
+    const found = src === undefined ? undefined : this.node(src);
+    if (!found) throw new FsError('ENOENT', normalizePath(existing));
+    if (found.type === 'dir') throw new FsError('EPERM', src!); // link(2) refuses directories
     const p = this.parentResolved(path);
     if (this.node(p)) throw new FsError('EEXIST', p);
     this.requireParentDir(p);
+    // overlayfs copies a lower file up before linking it, so the new name shares the upper copy only.
+    this.note(src!);
+    const node = this.copyUp(src!, found);
     this.note(p);
     this.attach(p, node);
+    if (this.journal) this.linked = true;
   }
 
   chmod(path: string, mode: number): void {
@@ -443,7 +505,7 @@ export class StageFs implements ShellFs {
     if (!node) throw new FsError('ENOENT', normalizePath(path));
     this.note(p!);
     this.touched.add(p!); // overlayfs copies the file up: it lands in the layer even when unchanged
-    node.mode = mode & 0o7777;
+    this.copyUp(p!, node).mode = mode & 0o7777;
   }
 
   chown(path: string, uid: number, gid: number): void {
@@ -452,8 +514,9 @@ export class StageFs implements ShellFs {
     if (!node) throw new FsError('ENOENT', normalizePath(path));
     this.note(p!);
     this.touched.add(p!);
-    node.uid = uid;
-    node.gid = gid;
+    const owned = this.copyUp(p!, node);
+    owned.uid = uid;
+    owned.gid = gid;
   }
 
   /** Like lchown: changes a symlink itself. */
@@ -462,15 +525,18 @@ export class StageFs implements ShellFs {
     const node = this.node(p);
     if (!node) throw new FsError('ENOENT', p);
     this.note(p);
-    node.uid = uid;
-    node.gid = gid;
+    const owned = this.copyUp(p, node);
+    owned.uid = uid;
+    owned.gid = gid;
   }
 
   touch(path: string): void {
     const p = this.realpath(path);
-    if (p === undefined || !this.node(p)) throw new FsError('ENOENT', normalizePath(path));
-    this.note(p);
-    this.touched.add(p);
+    const node = p === undefined ? undefined : this.node(p);
+    if (!node) throw new FsError('ENOENT', normalizePath(path));
+    this.note(p!);
+    this.touched.add(p!);
+    this.copyUp(p!, node);
   }
 
   /** A deep copy, for `FROM <stage>` (the child must not change its parent's filesystem). Hard links stay shared. */
@@ -500,7 +566,32 @@ export class StageFs implements ShellFs {
     for (const p of [...this.knownAfter.keys()]) if (inside(p)) this.knownAfter.delete(p);
   }
 
+  /** An identity for the inode at `path` (no symlink followed): names of one hard-linked file share it. */
+  inodeOf(path: string): object | undefined {
+    return this.node(normalizePath(path));
+  }
+
   // ---- helpers -----------------------------------------------------------------------
+
+  /** Marks a new inode as the current step's own (see copyUp). */
+  private born(node: Inode): Inode {
+    if (this.step) node.born = this.step;
+    return node;
+  }
+
+  /**
+   * The inode a step may change at `path`: a file from an earlier layer is first copied up, as
+   * overlayfs does, so the change leaves its other hard-linked names as they were; a file the step
+   * itself made (or already copied up) is changed in place. (Recorded: cache-r13-stage-hardlinks,
+   * where `echo more >> /o/a` after a COPY that kept /o/a and /o/b linked leaves /o/b at 6 bytes.)
+   */
+  private copyUp(path: string, node: Inode): Inode {
+    if (!this.step || node.type !== 'file' || node.born === this.step) return node;
+    const copy: Inode = { ...node, born: this.step };
+    const { dir, name } = this.parentOf(path);
+    dir.children!.set(name, copy);
+    return copy;
+  }
 
   /** The inode at an absolute path, following no symlink. */
   private node(path: string): Inode | undefined {

@@ -84,6 +84,85 @@ describe('COPY', () => {
   });
 });
 
+describe('COPY onto a symlink the image already has (recorded: exec-r13-copy-dest-symlink)', () => {
+  const copyChanges = (sim: Simulation) => sim.result.steps.find((s) => s.kind === 'COPY')!.layer!.changes.map((c) => `${c.change} ${c.path}:${c.type} ${c.size}`);
+
+  it.each(['buildkit', 'classic'] as const)('%s writes through a link to a file: the link stays, its target gets the bytes', async (builder) => {
+    const sim = await run('FROM bb:latest\nRUN echo old > /tf && ln -s /tf /fl\nCOPY a.txt /fl\nRUN test -L /fl\nRUN test "$(cat /tf)" = new\n', { 'a.txt': 'new\n' }, builder);
+    expect(sim.result.error).toBeNull();
+    expect(copyChanges(sim)).toEqual(['modified /tf:file 4']);
+  });
+
+  it.each(['buildkit', 'classic'] as const)('%s creates the target of a dangling link, parents included', async (builder) => {
+    const sim = await run('FROM bb:latest\nRUN ln -s /nowhere/f /dang\nCOPY a.txt /dang\nRUN test -L /dang\nRUN test -f /nowhere/f\n', { 'a.txt': 'new\n' }, builder);
+    expect(sim.result.error).toBeNull();
+    expect(copyChanges(sim)).toEqual(['added /nowhere:dir 0', 'added /nowhere/f:file 4']);
+  });
+
+  it('resolves a link target inside the image root: a relative one from the link\'s directory, `..` stopping at the root', async () => {
+    const sim = await run('FROM bb:latest\nRUN mkdir /d && echo old > /tf && ln -s ../../../tf /d/up\nCOPY a.txt /d/up\n', { 'a.txt': 'new\n' });
+    expect(copyChanges(sim)).toEqual(['modified /tf:file 4']);
+  });
+
+  it.each(['buildkit', 'classic'] as const)('%s COPY --from writes through the link as well', async (builder) => {
+    const sim = await run('FROM bb:latest AS s\nRUN echo from-stage > /f\nFROM bb:latest\nRUN echo old > /tf && ln -s /tf /fl\nCOPY --from=s /f /fl\nRUN test -L /fl\nRUN test "$(cat /tf)" = from-stage\n', {}, builder);
+    expect(sim.result.error).toBeNull();
+    expect(copyChanges(sim)).toEqual(['modified /tf:file 11']);
+  });
+});
+
+describe('a wildcard matching a context symlink follows it like a named source (recorded: exec-r13-add-symlink-sources)', () => {
+  /** The context of the last withLink call. */
+  let dir = '';
+  async function withLink(dockerfile: string, builder: 'buildkit' | 'classic'): Promise<Simulation> {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dfsim-copy-'));
+    roots.push(dir);
+    fs.mkdirSync(path.join(dir, 'src'));
+    fs.writeFileSync(path.join(dir, 'src/m.txt'), 'member\n');
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('tar', ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '-C', path.join(dir, 'src'), '-cf', path.join(dir, 'real.tar'), 'm.txt']);
+    fs.rmSync(path.join(dir, 'src'), { recursive: true });
+    fs.symlinkSync('real.tar', path.join(dir, 'link.tar'));
+    fs.writeFileSync(path.join(dir, 'Dockerfile'), dockerfile);
+    return simulate({ context: dir, builder, cacheDir: path.join(dir, '.cache'), baseImages: new Map([['bb:latest', IMAGE]]), record: false });
+  }
+
+  it.each(['buildkit', 'classic'] as const)('%s: ADD l*.tar unpacks the archive the link points to', async (builder) => {
+    const sim = await withLink('FROM bb:latest\nADD l*.tar /w/\nRUN test ! -L /w/link.tar && test ! -e /w/link.tar\nRUN test -f /w/m.txt\n', builder);
+    expect(sim.result.error).toBeNull();
+    expect(added(sim, 'ADD')).toEqual(['/w:dir', '/w/m.txt:file']);
+  });
+
+  it.each(['buildkit', 'classic'] as const)('%s: COPY l*.tar lands a regular file under the link\'s name, with the target\'s bytes', async (builder) => {
+    const sim = await withLink('FROM bb:latest\nCOPY l*.tar /w/\nRUN test -f /w/link.tar && test ! -L /w/link.tar\n', builder);
+    expect(sim.result.error).toBeNull();
+    const change = sim.result.steps.find((s) => s.kind === 'COPY')!.layer!.changes.find((c) => c.path === '/w/link.tar')!;
+    expect(change).toMatchObject({ change: 'added', type: 'file', size: fs.statSync(path.join(dir, 'real.tar')).size });
+  });
+
+  it('the classic builder keys the followed match as it keys the named link', async () => {
+    const key = async (dockerfile: string) => (await withLink(dockerfile, 'classic')).result.steps.find((s) => s.kind === 'COPY')!.key!.parts.content;
+    expect(await key('FROM bb:latest\nCOPY l*.tar /w/\n')).toEqual(await key('FROM bb:latest\nCOPY link.tar /w/\n'));
+  });
+});
+
+describe('COPY --from keeps the hard links of the source stage (recorded: cache-r13-stage-hardlinks)', () => {
+  const sizes = (sim: Simulation) => sim.result.image!.history.slice(-3).map((h) => h.size);
+
+  it.each(['buildkit', 'classic'] as const)('%s: the layer holds the shared bytes once; a later append copies one name up and leaves the other', async (builder) => {
+    const sim = await run('FROM bb:latest AS s\nRUN mkdir /o && echo hello > /o/a && ln /o/a /o/b\nFROM bb:latest\nCOPY --from=s /o /o\nRUN echo more >> /o/a\nRUN cat /o/b > /b.txt\n', {}, builder);
+    expect(sim.result.error).toBeNull();
+    const copy = sim.result.steps.find((s) => s.kind === 'COPY')!.layer!.changes.map((c) => `${c.path} ${c.size}`);
+    expect(copy).toEqual(['/o 0', '/o/a 6', '/o/b 0']);
+    expect(sizes(sim)).toEqual([6, 11, 6]);
+  });
+
+  it('files that are copies, not links, count twice', async () => {
+    const sim = await run('FROM bb:latest AS s\nRUN mkdir /o && echo hello > /o/a && cp /o/a /o/b\nFROM bb:latest\nCOPY --from=s /o /o\n', {});
+    expect(sim.result.steps.find((s) => s.kind === 'COPY')!.layer!.size).toBe(12);
+  });
+});
+
 describe('COPY --from a wildcard below a symlinked directory (recorded: cache-r6-stage-symlink-wildcard)', () => {
   const dockerfile = (target: string) =>
     `FROM bb:latest AS build\nRUN mkdir -p /real/d1 /real/d2 && echo a > /real/d1/a.txt && echo z > /real/d2/a.txt && ln -s /real/${target} /abs\nFROM bb:latest\nCOPY --from=build /abs/*.txt /w/\n`;

@@ -118,8 +118,10 @@ export function copyLike(
     const base = hasWildcard(cleaned) ? patternBase(cleaned) : null;
     for (const source of selected) {
       const entry = ctx.context.get(source.path)!;
+      // The name the copy and its key take: a followed wildcard match keeps the link's.
+      const named = source.as ?? source.path;
       // --parents keeps the source's path below the destination (COPY --parents a/b/c.txt /d/ → /d/a/b/c.txt).
-      const target = parents ? posix.join(dest.path, source.path) : entry.type === 'dir' ? dest.path : destFor(posix.basename(source.path));
+      const target = parents ? posix.join(dest.path, named) : entry.type === 'dir' ? dest.path : destFor(posix.basename(named));
       if (entry.type === 'file' && hooks.unpack?.(source.path, dest.path, own)) {
         // handled: a local tar archive is unpacked into the destination
       } else {
@@ -130,7 +132,7 @@ export function copyLike(
       // The manifest explains a miss; with the classic builder it lists a link as what it resolves to.
       const dirMode = (d: ContextEntry): number => (classic ? d.mode : ctx.syncedDirMode(d.path) ?? d.mode);
       const manifest = contextManifest(source.path, ctx.context.entries(), own.exclude, dirMode, classic ? (link) => hash64(classicEntryHash(link, get)) : undefined);
-      const rel = base === null ? '' : base === '' ? source.path : source.path.slice(base.length + 1);
+      const rel = base === null ? '' : base === '' ? named : named.slice(base.length + 1);
       const name = contentName(specIndex, rel, { path: source.path === '' ? '.' : source.path });
       selectedPaths.push(source.path === '' ? '.' : source.path);
       manifests[name] = manifest;
