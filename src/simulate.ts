@@ -3,7 +3,7 @@ import path from 'node:path';
 import { predict, type Prediction } from './cache/predict.js';
 import { CacheStore, defaultCacheDir } from './cache/store.js';
 import { DfsimError, error, type Diagnostic } from './diagnostics/diagnostic.js';
-import { loadBaseImage, normalizeRef, type BaseImage } from './executor/base-image.js';
+import { loadBaseImages, normalizeRef, type BaseImage } from './executor/base-image.js';
 import { executeBuild } from './executor/build.js';
 import { defaultDockerfile } from './executor/context/default-dockerfile.js';
 import { loadContext, type BuildContext, type ContextWalk } from './executor/context/index.js';
@@ -90,8 +90,7 @@ export async function simulateWithStore(opts: SimulateOptions): Promise<{ sim: S
   const builder = opts.builder ?? 'buildkit';
   const cacheDir = path.resolve(opts.cacheDir ?? defaultCacheDir());
   const contextDir = path.resolve(opts.context);
-  const baseImages = new Map<string, BaseImage>();
-  for (const [ref, file] of opts.baseImages ?? []) baseImages.set(normalizeRef(ref), await loadBaseImage(ref, file));
+  const baseImages = await loadBaseImages(opts.baseImages ?? []);
   const pipeline: PipelineOptions = {
     context: opts.context,
     dockerfile: opts.dockerfile ?? defaultDockerfile(opts.context),

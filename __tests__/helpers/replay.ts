@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isDfsimError } from '../../src/diagnostics/diagnostic.js';
+import type { StepResult } from '../../src/executor/types.js';
 import { simulate, type Simulation } from '../../src/simulate.js';
 import { applyEdits, layOut, type Scenario } from './scenario.js';
 
@@ -40,6 +41,18 @@ function onlyMergedStepMoved(want: RealBuild, sim: Simulation): boolean {
   const rest = (list: typeof real, keep: boolean) => list.filter((x) => merged.has(x.instruction) !== keep).map((x) => `${x.instruction}\t${x.flag}`);
   const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
   return same(rest(real, false), rest(mine, false)) && same(rest(real, true).sort(), rest(mine, true).sort());
+}
+
+/**
+ * The step a recording names as the failed one: the last step the builder printed. The classic
+ * builder rejects a stage's name before it prints the FROM (dfsim marks that step as not run), so
+ * the recording names the step before it (recorded: exec-r13-stage-name-rules).
+ */
+function printedFailedStep(sim: Simulation): StepResult {
+  const failed = sim.result.failedStep!;
+  if (sim.result.builder !== 'classic' || failed.vertex) return failed;
+  const before = sim.result.steps.slice(0, sim.result.steps.indexOf(failed));
+  return before.findLast((s) => s.vertex) ?? failed;
 }
 
 function simFlags(sim: Simulation): string[] {
@@ -80,7 +93,8 @@ export async function replay(scenario: Scenario, builder: 'buildkit' | 'classic'
     if (!sim) continue;
     if (!ok && want.failedStep && sim.result.failedStep) {
       const realKind = want.failedStep.split(/\s+/)[0]!.toUpperCase();
-      if (realKind !== sim.result.failedStep.kind) problems.push(`${label}: real builder failed at ${want.failedStep}, dfsim at ${sim.result.failedStep.instruction}`);
+      const mine = printedFailedStep(sim);
+      if (realKind !== mine.kind) problems.push(`${label}: real builder failed at ${want.failedStep}, dfsim at ${mine.instruction}`);
     }
     if (ok && want.layers !== undefined && sim.result.image?.layers !== want.layers) problems.push(`${label}: layers real ${want.layers}, dfsim ${sim.result.image?.layers}`);
     if (ok && want.history) {

@@ -64,6 +64,17 @@ describe('planBuild: which stages, in which order', () => {
     expect(p.stages.map((s) => s.base)).toEqual([{ kind: 'image', ref: 'later' }]);
   });
 
+  // Recorded: exec-r13-stage-name-rules (BuildKit took the last stage of the name for COPY --from and
+  // FROM; the classic builder fails at the second FROM of a name, so only the first can be used).
+  test('two stages of one name: BuildKit --from and --target take the last, FROM the last before it; classic the first', () => {
+    const text = 'FROM bb AS a\nFROM bb AS a\nFROM a AS b\nCOPY --from=a /v /v\nFROM bb AS a\n';
+    const bk = plan(text, { target: 'b' });
+    expect(bk.stages.map((s) => [s.stage.index, s.base, s.dependsOn])).toEqual([[1, { kind: 'image', ref: 'bb' }, []], [2, { kind: 'stage', index: 1 }, [1]]]);
+    expect(plan(text, { target: 'a' }).target.index).toBe(3);
+    expect(plan(text, { builder: 'classic', target: 'a' }).target.index).toBe(0);
+    expect(plan('FROM bb AS a\nFROM bb AS out\nCOPY --from=a /v /v\nFROM bb AS a\n', { builder: 'classic', target: 'out' }).stages.map((s) => s.dependsOn)).toEqual([[], [0]]);
+  });
+
   test('FROM scratch', () => {
     expect(plan('FROM scratch\n').stages[0]!.base).toEqual({ kind: 'scratch' });
   });

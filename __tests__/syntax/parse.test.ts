@@ -186,13 +186,19 @@ describe('whole-file errors', () => {
     ['only ARGs', 'ARG A=1\n', ['DF2004 1:1 the Dockerfile has no FROM instruction, so there is no stage to build']],
     ['unknown instruction with suggestion', 'FROM bb\nCOPPY a b\n', ['DF1009 2:1 unknown instruction: COPPY']],
     ['unknown instruction, lower-case', 'FROM bb\n  foo bar\n', ['DF1009 2:3 unknown instruction: FOO']],
-    ['duplicate stage name (case-insensitive)', 'FROM bb AS a\nFROM bb AS A\n', ['DF2006 2:1 duplicate stage name "a"']],
     ['invalid stage name', 'FROM bb AS 1abc\n', ['DF2005 1:12 invalid name for build stage: "1abc", name can\'t start with a number or contain symbols']],
     ['FROM with two arguments', 'FROM bb AS\n', ['DF2001 1:6 FROM requires either one or three arguments']],
     ['FROM with four arguments', 'FROM bb AS a b\n', ['DF2001 1:6 FROM requires either one or three arguments']],
     ['FROM with no argument', 'FROM\n', ['DF2001 1:1 FROM requires either one or three arguments']],
   ])('%s', (_n, text, expected) => {
     expect(errors(text)).toEqual(expected);
+  });
+
+  test('a stage name used twice (case-insensitively) is a warning, as current BuildKit lints it (DuplicateStageName)', () => {
+    const p = parse('FROM bb AS a\nFROM bb AS A\n');
+    expect(p.stages.map((s) => s.name)).toEqual(['a', 'A']);
+    expect(p.warnings.filter((w) => w.code === 'DF2104').map((w) => `${w.range!.start.line}:${w.range!.start.column} ${w.message}`))
+      .toEqual(['2:1 Duplicate stage name "a", stage names should be unique']);
   });
 
   test('unknown instruction hint says did you mean', () => {

@@ -20,7 +20,7 @@ export const CODES = {
   DF2003: 'A flag is given a value it cannot take (missing, not a boolean, repeated, invalid).',
   DF2004: 'An instruction other than ARG comes before the first FROM.',
   DF2005: 'Invalid build stage name.',
-  DF2006: 'Two stages have the same name (names compare case-insensitively).',
+  DF2006: 'The classic builder reaches a second stage of the same name (names compare case-insensitively).',
   DF2007: 'Variables are not supported in COPY --from.',
   DF2008: 'Malformed ENV, LABEL or ARG (missing `=`, blank name, missing value).',
   DF2009: 'SHELL arguments are not a JSON array.',
@@ -38,6 +38,7 @@ export const CODES = {
   DF2101: 'MAINTAINER is deprecated; use a LABEL instead (warning).',
   DF2102: 'Stage name is not lower-case; stage names are case-insensitive (warning).',
   DF2103: 'The case of AS does not match the case of FROM (warning).',
+  DF2104: 'Two stages have the same name; BuildKit uses the last, the classic builder fails at the second (warning).',
   // Build context (src/executor/context).
   DF3001: 'A context file or directory cannot be read (permissions, I/O).',
   DF3002: 'The .dockerignore file has an invalid pattern.',

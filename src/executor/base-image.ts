@@ -128,6 +128,17 @@ export function normalizeRef(ref: string): string {
   return `${domain}/${path}${tag}${digest}`;
 }
 
+/**
+ * Loads --base-image REF=PATH pairs, keyed by normalizeRef: a FROM finds its image under any spelling
+ * of the reference, as both builders do (recorded: cache-r13-from-ref-spellings).
+ */
+export async function loadBaseImages(paths: Iterable<[string, string]>): Promise<Map<string, BaseImage>> {
+  await initHasher();
+  const out = new Map<string, BaseImage>();
+  for (const [ref, file] of paths) out.set(normalizeRef(ref), await loadBaseImage(ref, file));
+  return out;
+}
+
 function refDigest(ref: string): string | undefined {
   const m = /@(sha256:[0-9a-f]{64})$/i.exec(ref.trim());
   return m ? m[1]!.toLowerCase() : undefined;

@@ -1,5 +1,5 @@
 import { isDfsimError, type Diagnostic } from '../diagnostics/diagnostic.js';
-import type { BuildPlan, PlannedStage } from '../instructions/stages.js';
+import { stageByName, type BuildPlan, type PlannedStage } from '../instructions/stages.js';
 import type { Instruction, ParsedDockerfile } from '../instructions/types.js';
 import { parseDockerfile } from '../syntax/parse.js';
 import { normalizeRef, unknownImage, type BaseImage } from './base-image.js';
@@ -62,7 +62,9 @@ export async function executeBuild(opts: ExecuteOptions): Promise<BuildResult> {
     stage(ref) {
       const byIndex = /^\d+$/.test(ref) ? built.get(Number(ref)) : undefined;
       if (byIndex) return byIndex;
-      for (const s of built.values()) if (s.ref.name !== null && s.ref.name.toLowerCase() === ref.toLowerCase()) return s;
+      const named = stageByName(parsed, ref, builder);
+      const byName = named ? built.get(named.index) : undefined;
+      if (byName) return byName;
       // Not a stage: an image. One we were not given is an unknown image (an empty root of unknown
       // content) when it looks like one (a tag, digest or path); a bare word is most likely a mistyped
       // stage, which the real builder fails to pull as docker.io/library/<word> (recorded: exec-copy-from-unknown-stage).
@@ -85,7 +87,7 @@ export async function executeBuild(opts: ExecuteOptions): Promise<BuildResult> {
     },
     stageIndexOf(ref) {
       if (/^\d+$/.test(ref)) return Number(ref) < parsed.stages.length ? Number(ref) : undefined;
-      return parsed.stages.find((s) => s.name !== null && s.name.toLowerCase() === ref.toLowerCase())?.index;
+      return stageByName(parsed, ref, builder)?.index;
     },
     image(ref) {
       return opts.baseImages.get(normalizeRef(ref));
@@ -98,6 +100,18 @@ export async function executeBuild(opts: ExecuteOptions): Promise<BuildResult> {
   }
   for (const planned of plan.stages) {
     const ref = { index: planned.stage.index, name: planned.stage.name };
+    const taken = builder === 'classic' ? nameTakenBy(parsed, planned.stage) : undefined;
+    if (taken) {
+      // The classic builder checks a stage's name before it prints the FROM step: the second stage of a
+      // name fails the build there, after the stages before it ran (recorded: exec-r13-stage-name-rules).
+      const fromStep = baseStep(ref, 0, planned.stage.from, builder, false);
+      fromStep.vertex = false;
+      steps.push(fromStep);
+      return failed(builder, plan, steps, fromStep, {
+        code: 'DF2006', severity: 'error', message: `${planned.stage.name!.toLowerCase()} stage name already used`, file: parsed.file, range: planned.stage.from.range,
+        hint: `stage ${taken.index} (line ${taken.from.range.start.line}) is already named ${JSON.stringify(taken.name)}; rename one of them`,
+      });
+    }
     const { state, fromStep } = startStage(planned, built, opts);
     steps.push(fromStep);
     mergeIdentical(fromStep);
@@ -150,6 +164,13 @@ export async function executeBuild(opts: ExecuteOptions): Promise<BuildResult> {
   };
 }
 
+/** An earlier stage of the same name (case-insensitive), if any. */
+function nameTakenBy(parsed: ParsedDockerfile, stage: PlannedStage['stage']): PlannedStage['stage'] | undefined {
+  if (stage.name === null) return undefined;
+  const key = stage.name.toLowerCase();
+  return parsed.stages.find((s) => s.index < stage.index && s.name !== null && s.name.toLowerCase() === key);
+}
+
 function baseStep(ref: StepResult['stage'], position: number, instruction: Instruction, builder: Builder, trigger: boolean): StepResult {
   return {
     stage: ref,
@@ -184,8 +205,10 @@ function finishStep(step: StepResult, out: StepOutput, layer: StepResult['layer'
   if (builder === 'classic') out = { ...out, createdBy: classicCreatedBy(step.kind, out.createdBy, state.shell) };
   // The classic builder commits a RUN or WORKDIR layer only when its diff is non-empty (seen: a no-op
   // RUN adds none); a COPY or ADD always rewrites its destination, so it always adds one (recorded:
-  // exec-r2-layers-empty-steps).
-  if (builder === 'classic' && (step.kind === 'RUN' || step.kind === 'WORKDIR') && out.createsLayer && !out.opaque?.filesUnknown && (layer?.changes.length ?? 0) === 0 && !layer?.dirsTouched) {
+  // exec-r2-layers-empty-steps). Entries changed only inside a volume leave the diff empty
+  // (recorded: exec-r13-volume-rm-chmod-child).
+  const dirsCopiedUp = layer?.dirsTouched && !out.onlyVolumesWritten;
+  if (builder === 'classic' && (step.kind === 'RUN' || step.kind === 'WORKDIR') && out.createsLayer && !out.opaque?.filesUnknown && (layer?.changes.length ?? 0) === 0 && !dirsCopiedUp) {
     out = { ...out, createsLayer: false };
   }
   step.layer = out.createsLayer || (layer && layer.changes.length > 0) ? layer : null;

@@ -52,6 +52,11 @@ export interface StepOutput {
   /** History's created_by, or null for no history entry (ONBUILD). */
   createdBy: string | null;
   opaque?: OpaqueInfo;
+  /**
+   * Classic RUN: the command wrote only under the declared volumes, which are not committed. Entries
+   * changed in a directory there copy nothing up into the layer (see LayerDiff.dirsTouched).
+   */
+  onlyVolumesWritten?: boolean;
 }
 
 export type InstructionExecutor<K extends Keyword> = (

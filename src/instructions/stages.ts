@@ -75,10 +75,32 @@ export function platformArgs(target: Platform, build: Platform): Map<string, str
   ]);
 }
 
-/** Stage lookup by name (case-insensitive) among all stages. */
+/** Stage lookup by name (case-insensitive) among all stages: the first of that name. */
 export function findStage(parsed: ParsedDockerfile, name: string): Stage | undefined {
   const key = name.toLowerCase();
   return parsed.stages.find((s) => s.name !== null && s.name.toLowerCase() === key);
+}
+
+/**
+ * The stage a name (a --target, COPY --from or RUN --mount from=) refers to when several stages
+ * share it. BuildKit keeps one stage per name and a later one replaces an earlier one, so the last
+ * wins (recorded: exec-r13-stage-name-rules; current BuildKit only lints the duplicate,
+ * DuplicateStageName). The classic builder takes the first: it fails at the second FROM of a name
+ * before anything could use it, and its --target picks the first match.
+ */
+export function stageByName(parsed: ParsedDockerfile, name: string, builder: 'buildkit' | 'classic'): Stage | undefined {
+  if (builder === 'classic') return findStage(parsed, name);
+  const key = name.toLowerCase();
+  return parsed.stages.findLast((s) => s.name !== null && s.name.toLowerCase() === key);
+}
+
+/**
+ * The stage a FROM names: the last stage of that name defined before it. Both builders resolve FROM
+ * as they meet the stage, so a later stage of the name is not seen (an image of that name is).
+ */
+function stageBefore(parsed: ParsedDockerfile, name: string, before: number): Stage | undefined {
+  const key = name.toLowerCase();
+  return parsed.stages.findLast((s) => s.index < before && s.name !== null && s.name.toLowerCase() === key);
 }
 
 function fail(parsed: ParsedDockerfile, code: string, message: string, range?: Range, hint?: string, exitCode = 1): never {
@@ -89,7 +111,7 @@ function fail(parsed: ParsedDockerfile, code: string, message: string, range?: R
 }
 
 /** A `--from` / mount `from=` reference: a stage index, a stage name, or an image (null). */
-function resolveFrom(parsed: ParsedDockerfile, stage: Stage, from: string, range: Range): number | null {
+function resolveFrom(parsed: ParsedDockerfile, from: string, range: Range, builder: 'buildkit' | 'classic'): number | null {
   if (isGoInt(from)) {
     const index = Number(from);
     if (index < 0 || index >= parsed.stages.length) {
@@ -97,7 +119,7 @@ function resolveFrom(parsed: ParsedDockerfile, stage: Stage, from: string, range
     }
     return index;
   }
-  return findStage(parsed, from)?.index ?? null;
+  return stageByName(parsed, from, builder)?.index ?? null;
 }
 
 /** Stage references made by one instruction (COPY --from, RUN --mount from=). */
@@ -172,12 +194,12 @@ export function planBuild(parsed: ParsedDockerfile, opts: PlanOptions): BuildPla
     }
     // BuildKit matches FROM against the lower-cased stage names as written, so `FROM BUILD` is an
     // image reference, and an invalid one (recorded: exec-stage-name-case); the classic builder ignores case.
-    const baseStage = opts.builder === 'classic' || ref === ref.toLowerCase() ? findStage(parsed, ref) : undefined;
+    const baseStage = opts.builder === 'classic' || ref === ref.toLowerCase() ? stageBefore(parsed, ref, stage.index) : undefined;
     if (!baseStage && opts.builder !== 'classic' && /[A-Z]/.test(ref.split(/[@:]/)[0]!.split('/').pop()!)) {
       fail(parsed, 'DF2019', `failed to parse stage name "${ref}": invalid reference format: repository name must be lowercase`, from.range, 'Write stage names in FROM in lower case (stage names are matched case-sensitively by BuildKit).');
     }
     let base: PlannedStage['base'];
-    if (baseStage && baseStage.index < stage.index) base = { kind: 'stage', index: baseStage.index };
+    if (baseStage) base = { kind: 'stage', index: baseStage.index };
     else if (ref === 'scratch') base = { kind: 'scratch' };
     else base = { kind: 'image', ref };
     planned.push({ stage, base, platform, dependsOn: [] });
@@ -194,7 +216,7 @@ export function planBuild(parsed: ParsedDockerfile, opts: PlanOptions): BuildPla
       for (const ins of parsed.stages[p.base.index]!.instructions) {
         if (ins.kind !== 'ONBUILD') continue;
         for (const r of referencesOf(ins.trigger)) {
-          const i = resolveFrom(parsed, p.stage, r.from, r.range);
+          const i = resolveFrom(parsed, r.from, r.range, opts.builder);
           if (i !== null) add(i);
         }
       }
@@ -205,7 +227,7 @@ export function planBuild(parsed: ParsedDockerfile, opts: PlanOptions): BuildPla
           fail(parsed, 'DF2007', `variable expansion is not supported for --from (got "${r.from}"): BuildKit fails to parse it as a stage or image name`, r.range,
             'define a stage with `FROM ${VAR} AS src` (a global ARG) and use COPY --from=src');
         }
-        const i = resolveFrom(parsed, p.stage, r.from, r.range);
+        const i = resolveFrom(parsed, r.from, r.range, opts.builder);
         // BuildKit parses every stage's --from before building any, needed or not: one that names no
         // stage must be a valid image reference (recorded: exec-r8-unneeded-stage-invalid-refs).
         if (i === null && opts.builder !== 'classic' && /[A-Z]/.test(r.from.split(/[@:]/)[0]!.split('/').pop()!)) {
@@ -226,7 +248,7 @@ export function planBuild(parsed: ParsedDockerfile, opts: PlanOptions): BuildPla
 
   let target: Stage;
   if (opts.target !== undefined) {
-    const t = findStage(parsed, opts.target);
+    const t = stageByName(parsed, opts.target, opts.builder);
     if (!t) {
       const names = parsed.stages.flatMap((s) => (s.name === null ? [] : [s.name]));
       fail(parsed, 'DF2015', `target stage ${JSON.stringify(opts.target)} could not be found`, undefined,

@@ -15,9 +15,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { CacheStore } from '../cache/store.js';
 import { DfsimError, error } from '../diagnostics/diagnostic.js';
-import { loadBaseImage, type BaseImage } from '../executor/base-image.js';
+import { loadBaseImages } from '../executor/base-image.js';
 import { normalizeContextPath, type BuildContext, type ContextEntry } from '../executor/context/index.js';
-import { hashJson, initHasher } from '../executor/hash.js';
+import { hashJson } from '../executor/hash.js';
 import type { Builder, HistoryEntry, StepResult } from '../executor/types.js';
 import type { BuildPlan } from '../instructions/stages.js';
 import { runPipeline, type BuildFlags, type PipelineOptions, type Simulation } from '../simulate.js';
@@ -67,14 +67,6 @@ export function replacedFileContext(ctx: BuildContext, rel: string, bytes: Buffe
     readFile: (p) => (normalizeContextPath(p) === entry.path ? bytes : ctx.readFile(p)),
   };
   return view;
-}
-
-/** Loads --base-image REF=PATH pairs once for both sides. */
-export async function loadBaseImages(paths: Map<string, string>): Promise<Map<string, BaseImage>> {
-  await initHasher();
-  const out = new Map<string, BaseImage>();
-  for (const [ref, file] of paths) out.set(ref, await loadBaseImage(ref, file));
-  return out;
 }
 
 /** A private, empty store for one comparison; `dispose` removes it. */

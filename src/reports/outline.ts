@@ -12,7 +12,7 @@ import path from 'node:path';
 import { isDfsimError } from '../diagnostics/diagnostic.js';
 import { contextInputs } from '../executor/key-sources.js';
 import type { StepResult } from '../executor/types.js';
-import { findStage, planBuild, type BuildPlan, type PlannedStage } from '../instructions/stages.js';
+import { planBuild, stageByName, type BuildPlan, type PlannedStage } from '../instructions/stages.js';
 import type { ParsedDockerfile } from '../instructions/types.js';
 import { defaultDockerfile, simulate, type SimulateOptions, type Simulation } from '../simulate.js';
 import { isGoInt } from '../syntax/words.js';
@@ -136,7 +136,7 @@ function structure(sim: Simulation): Outline {
       if (ins.kind === 'COPY' && ins.from !== null) refs.push({ from: ins.from, kind: 'COPY --from' });
       if (ins.kind === 'RUN') for (const m of ins.mounts) if (m.options['from']) refs.push({ from: m.options['from'], kind: 'mount' });
       for (const r of refs) {
-        const i = stageIndex(parsed, r.from);
+        const i = stageIndex(parsed, r.from, result.builder);
         if (i !== null && !edges.some((e) => e.from === i && e.to === s.index && e.kind === r.kind)) edges.push({ from: i, to: s.index, kind: r.kind, line: ins.range.start.line });
       }
     }
@@ -156,12 +156,12 @@ function structure(sim: Simulation): Outline {
   };
 }
 
-function stageIndex(parsed: ParsedDockerfile, from: string): number | null {
+function stageIndex(parsed: ParsedDockerfile, from: string, builder: Simulation['result']['builder']): number | null {
   if (isGoInt(from)) {
     const i = Number(from);
     return i >= 0 && i < parsed.stages.length ? i : null;
   }
-  return findStage(parsed, from)?.index ?? null;
+  return stageByName(parsed, from, builder)?.index ?? null;
 }
 
 /** Base and platform of every stage, not only those the target needs: one plan per stage as the target. */

@@ -29,14 +29,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DfsimError, error } from '../diagnostics/diagnostic.js';
-import { loadBaseImage, normalizeRef, unknownImage, type BaseImage } from '../executor/base-image.js';
+import { loadBaseImage, loadBaseImages, normalizeRef, unknownImage, type BaseImage } from '../executor/base-image.js';
 import { goMatch, hasWildcard, normalizeContextPath, type BuildContext, type ContextEntry } from '../executor/context/index.js';
 import { hashJson, initHasher } from '../executor/hash.js';
 import type { Builder, BuildResult, ContentSource, StepResult } from '../executor/types.js';
 import type { BuildPlan } from '../instructions/stages.js';
 import { defaultDockerfile, type BuildFlags, type Simulation } from '../simulate.js';
 import { errorJson, plainStyle, type TextStyle } from './build-report.js';
-import { changedLayers, loadBaseImages, privateStore, runSide, stepVerdicts, type SideOptions, type StepVerdict } from './compare.js';
+import { changedLayers, privateStore, runSide, stepVerdicts, type SideOptions, type StepVerdict } from './compare.js';
 import { pointerText, reasonText, stageLabel } from './reason-text.js';
 
 export interface WhatIfOptions extends BuildFlags {
@@ -323,19 +323,19 @@ export async function whatIf(opts: WhatIfOptions): Promise<WhatIf> {
       let image: BaseImage;
       if (file) image = await loadBaseImage(from.ref, file);
       else {
-        const old = afterImages.get(from.ref) ?? unknownImage(from.ref, from.platform);
+        const old = afterImages.get(normalizeRef(from.ref)) ?? unknownImage(from.ref, from.platform);
         image = renamedImage(old, `what-if:${normalizeRef(newRef)}`);
         notes.push(`dfsim has no description of ${newRef}: it is modelled as ${from.ref}'s files under another image ID (pass --base-image ${newRef}=PATH for its real files)`);
       }
-      afterImages.set(from.ref, image);
+      afterImages.set(normalizeRef(from.ref), image);
       renamedRefs.set(from.ref, newRef);
       changes.push({ kind: 'base', ref: from.ref, newRef, known: Boolean(file) });
     }
     for (const ref of basesChanged) {
       const from = findRef(ref);
       if (!from) throw refError(ref);
-      const old = afterImages.get(from.ref) ?? unknownImage(from.ref, from.platform);
-      afterImages.set(from.ref, renamedImage(old, `${old.id}+what-if`));
+      const old = afterImages.get(normalizeRef(from.ref)) ?? unknownImage(from.ref, from.platform);
+      afterImages.set(normalizeRef(from.ref), renamedImage(old, `${old.id}+what-if`));
       renamedRefs.set(from.ref, `${from.ref} (new image ID)`);
       changes.push({ kind: 'base', ref: from.ref, newRef: `${from.ref} (new image ID)`, known: old.known });
     }

@@ -328,9 +328,12 @@ function assembleStages(results: { instruction: Instruction | null; raw: RawInst
       if (ins.stageName !== null) {
         const key = ins.stageName.toLowerCase();
         const prev = names.get(key);
+        // Not an error: current BuildKit only lints it (DuplicateStageName) and lets the last stage of
+        // the name win; the classic builder fails when it reaches the second (the executor's DF2006;
+        // recorded: exec-r13-stage-name-rules).
         if (prev) {
-          ctx.error('DF2006', `duplicate stage name ${JSON.stringify(key)}`, ins.range,
-            `stage ${prev.index} (line ${prev.from.range.start.line}) is already named ${JSON.stringify(prev.name)}; rename one of them`);
+          ctx.warn('DF2104', `Duplicate stage name ${JSON.stringify(key)}, stage names should be unique`, ins.range,
+            `stage ${prev.index} (line ${prev.from.range.start.line}) is already named ${JSON.stringify(prev.name)}; rename one of them (the classic builder fails here; BuildKit's --from and --target take the last stage of a name)`);
         } else names.set(key, stage);
       }
       stages.push(stage);

@@ -6,6 +6,7 @@ import { expandWord, stepError, type StepContext, type StepOutput } from '../ste
 import { copyBetweenStages, copyFromContext } from '../copy-core.js';
 import type { ContextEntry } from '../context/index.js';
 import type { StageFs } from '../stage-fs.js';
+import type { ShellFs } from '../fs-types.js';
 import { forwardStageCheck } from './copy.js';
 
 /**
@@ -50,10 +51,8 @@ export async function applyRun(state: StageState, instruction: RunInstruction, c
   // Proxy build-args need no ARG: both builders put them in the command's environment (never in
   // BuildKit's key; recorded: cache-r2-proxy-with-args, where `echo $HTTPS_PROXY` writes the value).
   const proxyEnv = [...ctx.buildArgs].filter(([k]) => PROXY_ARGS.has(k) && !state.env.has(k));
-  const runCtx = { fs: state.fs, env: [...state.env.pairs(), ...proxyEnv], cwd: state.workdir || '/', user };
-  // The classic builder runs each RUN with the declared volumes mounted: what it writes there is not
-  // committed, so later steps see the image's own content (recorded: exec-r2-volume-then-run).
-  const volumes = ctx.builder === 'classic' ? state.config.Volumes.flatMap((v) => state.fs.saveDirectory(state.fs.realpath(v) ?? v) ?? []) : [];
+  const volumes = ctx.builder === 'classic' && state.config.Volumes.length > 0 ? mountVolumes(state) : null;
+  const runCtx = { fs: volumes?.fs ?? state.fs, env: [...state.env.pairs(), ...proxyEnv], cwd: state.workdir || '/', user };
   const unmount = ctx.builder === 'buildkit' ? mountAll(state, instruction, ctx) : () => {};
   let outcome: RunOutcome;
   try {
@@ -63,8 +62,8 @@ export async function applyRun(state: StageState, instruction: RunInstruction, c
         : simulateShell(argv[argv.length - 1]!, runCtx);
   } finally {
     unmount();
+    volumes?.unmount();
   }
-  for (const saved of volumes) state.fs.restoreDirectory(saved);
   const notUnderstood = [...outcome.notUnderstood];
   if (outcome.status === 'failed') {
     const certain = state.exact && mounts.length === 0;
@@ -82,12 +81,82 @@ export async function applyRun(state: StageState, instruction: RunInstruction, c
     createsLayer: true,
     createdBy: ctx.builder === 'classic' ? history : `RUN ${history} # buildkit`,
   };
+  if (volumes && !volumes.wroteOutside()) out.onlyVolumesWritten = true;
   if (outcome.status !== 'ok' || notUnderstood.length) {
     const filesUnknown = notUnderstood.some((what) => !READ_ONLY_PROGRAMS.has(what) && !READ_ONLY_UNKNOWNS.some((prefix) => what.startsWith(prefix)));
     if (filesUnknown) state.exact = false;
     out.opaque = { notUnderstood, filesUnknown };
   }
   return out;
+}
+
+/**
+ * The classic builder runs each RUN in a container with the declared volumes mounted: what the
+ * command writes there goes to the volume, not to the container's layer, so later steps see the
+ * image's own content (recorded: exec-r2-volume-then-run), and a RUN that only deleted, wrote or
+ * chmodded there commits no layer (recorded: exec-r13-volume-rm-chmod-child, build 1). A volume
+ * whose directory is missing gets its mount point made in the container (0755, root), so the
+ * command can write there and the image keeps the directory, empty, in this RUN's layer (same
+ * scenario, builds 4 and 5); on an image whose files dfsim does not know, it may be there already,
+ * so none is made. Returns the filesystem the command sees, which notes whether any write landed
+ * outside the volumes, and what takes the mounts away again.
+ */
+function mountVolumes(state: StageState): { fs: ShellFs; unmount: () => void; wroteOutside: () => boolean } {
+  const fs = state.fs;
+  const created: string[] = [];
+  for (const v of state.config.Volumes) {
+    const path = posix.join('/', v);
+    if (!state.exact || fs.lstat(fs.realpath(path) ?? path)) continue;
+    try {
+      fs.mkdir(path, { parents: true, mode: 0o755 });
+      created.push(fs.realpath(path) ?? path);
+    } catch {
+      // A path through a dangling link or a file: no mount point (the real daemon fails such a RUN).
+    }
+  }
+  const roots = state.config.Volumes.map((v) => fs.realpath(posix.join('/', v)) ?? posix.join('/', v));
+  const saved = roots.filter((r) => !created.includes(r)).flatMap((r) => fs.saveDirectory(r) ?? []);
+  let outside = false;
+  const inVolume = (p: string): boolean => roots.some((r) => p === r || p.startsWith(r === '/' ? '/' : `${r}/`));
+  /** Where an operation on `path` lands: the entry itself (not following a final link) or what a final link points to. */
+  const landing = (path: string, follow: boolean): string => {
+    const p = posix.join('/', path);
+    const real = follow ? fs.realpath(p) : undefined;
+    if (real !== undefined) return real;
+    const parent = fs.realpath(posix.dirname(p)) ?? posix.dirname(p);
+    return posix.join(parent, posix.basename(p));
+  };
+  const write = (path: string, follow: boolean): void => {
+    if (!outside && !inVolume(landing(path, follow))) outside = true;
+  };
+  const view: ShellFs = {
+    lstat: (p) => fs.lstat(p),
+    stat: (p) => fs.stat(p),
+    realpath: (p) => fs.realpath(p),
+    readdir: (p) => fs.readdir(p),
+    readFile: (p) => fs.readFile(p),
+    writeFile: (p, data, opts) => (write(p, true), fs.writeFile(p, data, opts)),
+    mkdir: (p, opts) => (write(p, false), fs.mkdir(p, opts)),
+    remove: (p, opts) => (write(p, false), fs.remove(p, opts)),
+    rename: (from, to) => (write(from, false), write(to, false), fs.rename(from, to)),
+    symlink: (target, p) => (write(p, false), fs.symlink(target, p)),
+    link: (existing, p) => (write(p, false), fs.link(existing, p)),
+    chmod: (p, mode) => (write(p, true), fs.chmod(p, mode)),
+    chown: (p, uid, gid) => (write(p, true), fs.chown(p, uid, gid)),
+    forgetContent: (p) => (write(p, true), fs.forgetContent(p)),
+    touch: (p) => (write(p, true), fs.touch(p)),
+  };
+  const unmount = (): void => {
+    for (const s of saved) fs.restoreDirectory(s);
+    // A mount point made for this RUN stays as it was made: empty, 0755, root's.
+    for (const dir of created) {
+      if (fs.lstat(dir)?.type !== 'dir') continue;
+      for (const name of fs.readdir(dir) ?? []) fs.remove(posix.join(dir, name), { recursive: true });
+      fs.chmod(dir, 0o755);
+      fs.chown(dir, 0, 0);
+    }
+  };
+  return { fs: view, unmount, wroteOutside: () => outside };
 }
 
 /** The shell-form command string; for heredocs, BuildKit hands the body to the shell (it never expands it itself). */
