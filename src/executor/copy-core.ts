@@ -161,11 +161,14 @@ export function resolveContextSource(spec: string, state: StageState, instructio
       if (entry.type !== 'symlink') return { spec, path: m, type: entry.type };
       // A matched symlink is followed like a named one, but keeps its own name: `ADD l*.tar /w/`
       // unpacks the archive it points to, `COPY l*.tar /w/` lands /w/link.tar as a regular file with
-      // the target's bytes (recorded: exec-r13-add-symlink-sources). A link that dangles or leaves the
-      // context has nothing to follow and is copied as a link (no recording says otherwise).
+      // the target's bytes (recorded: exec-r13-add-symlink-sources). One that dangles or leaves the
+      // context fails the COPY in both builders (recorded: exec-r15-context-wildcard-dangling-link).
       const target = followContextLink(m, ctx);
       const followed = target === undefined ? undefined : ctx.context.get(target);
-      return followed ? { spec, path: target!, type: followed.type, as: m } : { spec, path: m, type: 'symlink' };
+      if (!followed) {
+        throw stepError(ctx, instruction, 'DF3201', `"${spec}" matches ${m}, a symlink whose target is not in the build context`, 'Make the link point at a file inside the context, or narrow the pattern so it does not match the link.');
+      }
+      return { spec, path: target!, type: followed.type, as: m };
     });
   }
   let entry = ctx.context.get(path);
@@ -185,12 +188,14 @@ export function resolveContextSource(spec: string, state: StageState, instructio
     throw stepError(ctx, instruction, 'DF3201', `"${spec}" not found in the build context`, 'Check the path: sources are relative to the context directory, not to the Dockerfile.');
   }
   if (entry.type === 'symlink') {
-    // The named source itself is followed (BuildKit's followSymlink; the classic builder does the same).
+    // The named source itself is followed (BuildKit's followSymlink; the classic builder does the same),
+    // and a file lands under the link's name, not the target's (recorded: exec-r15-named-link-dest-name).
     const target = followContextLink(path, ctx);
     if (target === undefined) {
       throw stepError(ctx, instruction, 'DF3201', `"${spec}" is a symlink whose target is not in the build context`, 'Copy the target itself, or make the link point inside the context.');
     }
-    return [{ spec, path: target, type: ctx.context.get(target)!.type }];
+    const type = ctx.context.get(target)!.type;
+    return [type === 'file' ? { spec, path: target, type, as: path } : { spec, path: target, type }];
   }
   return [{ spec, path, type: entry.type }];
 }

@@ -140,6 +140,20 @@ describe('a wildcard matching a context symlink follows it like a named source (
     expect(change).toMatchObject({ change: 'added', type: 'file', size: fs.statSync(path.join(dir, 'real.tar')).size });
   });
 
+  it.each(['buildkit', 'classic'] as const)('%s: a named link lands under its own name too (recorded: exec-r15-named-link-dest-name)', async (builder) => {
+    const sim = await withLink('FROM bb:latest\nCOPY link.tar /w/\nRUN test -f /w/link.tar && test ! -e /w/real.tar\n', builder);
+    expect(sim.result.error).toBeNull();
+  });
+
+  it.each(['buildkit', 'classic'] as const)('%s: a matched link that dangles fails the COPY (recorded: exec-r15-context-wildcard-dangling-link)', async (builder) => {
+    const sim = await withLink('FROM bb:latest\nCOPY *.tar /w/\n', builder);
+    expect(sim.result.error).toBeNull();
+    fs.symlinkSync('missing', path.join(dir, 'dang.tar'));
+    const failed = await simulate({ context: dir, builder, cacheDir: path.join(dir, '.cache'), baseImages: new Map([['bb:latest', IMAGE]]), record: false });
+    expect(failed.result.error).toMatchObject({ code: 'DF3201', message: expect.stringContaining('dang.tar') });
+    expect(failed.result.failedStep?.kind).toBe('COPY');
+  });
+
   it('the classic builder keys the followed match as it keys the named link', async () => {
     const key = async (dockerfile: string) => (await withLink(dockerfile, 'classic')).result.steps.find((s) => s.kind === 'COPY')!.key!.parts.content;
     expect(await key('FROM bb:latest\nCOPY l*.tar /w/\n')).toEqual(await key('FROM bb:latest\nCOPY link.tar /w/\n'));
@@ -160,6 +174,20 @@ describe('COPY --from keeps the hard links of the source stage (recorded: cache-
   it('files that are copies, not links, count twice', async () => {
     const sim = await run('FROM bb:latest AS s\nRUN mkdir /o && echo hello > /o/a && cp /o/a /o/b\nFROM bb:latest\nCOPY --from=s /o /o\n', {});
     expect(sim.result.steps.find((s) => s.kind === 'COPY')!.layer!.size).toBe(12);
+  });
+});
+
+describe('COPY --from a wildcard that matches symlinks (recorded: exec-r15-stage-wildcard-links)', () => {
+  const stage = 'FROM bb:latest AS s\nRUN mkdir -p /o/sub && echo a > /o/a.txt && ln -s a.txt /o/la.txt && ln -s /o/sub /o/lsub && ln -s /nowhere /o/dangling.txt\nFROM bb:latest\n';
+
+  it.each(['buildkit', 'classic'] as const)('%s follows a matched link to a file and lands it under the link\'s name', async (builder) => {
+    const sim = await run(`${stage}COPY --from=s /o/l*.txt /w/\nRUN test -f /w/la.txt && test ! -L /w/la.txt\n`, {}, builder);
+    expect(sim.result.error).toBeNull();
+  });
+
+  it.each(['buildkit', 'classic'] as const)('%s fails when a match dangles', async (builder) => {
+    const sim = await run(`${stage}COPY --from=s /o/*.txt /w/\n`, {}, builder);
+    expect(sim.result.error).toMatchObject({ code: 'DF3201', message: expect.stringContaining('/o/dangling.txt') });
   });
 });
 

@@ -213,7 +213,13 @@ function copyFromStage(
   const relOf = (p: string): string => (base === null ? '' : base === '/' ? p.slice(1) : p.slice(base.length + 1));
   let n = 0;
   for (const p of paths) {
-    const info = srcFs.lstat(srcFs.resolve(p, true) ?? p);
+    const resolved = srcFs.resolve(p, true);
+    const info = srcFs.lstat(resolved ?? p);
+    if (info?.type === 'symlink' && resolved === undefined && source.exact) {
+      // Both builders follow a source that is a symlink, matched by a wildcard or named; one that
+      // dangles fails the COPY (recorded: exec-r15-stage-wildcard-links).
+      throw stepError(ctx, instruction, 'DF3201', `"${spec}" selects ${p}, a symlink to ${info.linkTarget ?? '?'}, which is not in stage ${from}`, `Make the link point at a path stage ${from} creates, or narrow the pattern so it does not match the link.`);
+    }
     if (!info && !source.exact) {
       // The source stage ran commands dfsim could not follow, so the path may well exist there:
       // copy a placeholder of unknown content instead of predicting a failure.
