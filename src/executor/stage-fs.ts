@@ -201,29 +201,7 @@ export class StageFs implements ShellFs {
 
   /** Resolves symlinks component by component, keeping absolute targets inside the image root. */
   resolve(path: string, followFinal: boolean): string | undefined {
-    const parts = path.split('/').filter(Boolean);
-    let current = '/';
-    let dir = this.root;
-    let hops = 0;
-    while (parts.length > 0) {
-      const name = parts.shift()!;
-      const next = join(current, name);
-      const node = dir.children?.get(name);
-      if (!node) return parts.length === 0 && !followFinal ? next : undefined;
-      if (node.type === 'symlink' && (parts.length > 0 || followFinal)) {
-        if (++hops > MAX_SYMLINK_HOPS) return undefined;
-        const target = node.target!;
-        const base = target.startsWith('/') ? '/' : current;
-        parts.unshift(...normalizePath(target, base).split('/').filter(Boolean));
-        current = '/';
-        dir = this.root;
-        continue;
-      }
-      if (parts.length > 0 && node.type !== 'dir') return undefined;
-      current = next;
-      dir = node;
-    }
-    return current;
+    return this.walkLinks(path, followFinal, (next, rest) => (rest.length === 0 && !followFinal ? next : undefined));
   }
 
   /**
@@ -233,19 +211,25 @@ export class StageFs implements ShellFs {
    * a non-directory in the middle.
    */
   resolveCreating(path: string): string | undefined {
-    const parts = normalizePath(path).split('/').filter(Boolean);
+    return this.walkLinks(normalizePath(path), true, (next, rest) => (rest.length === 0 ? next : normalizePath(rest.join('/'), next)));
+  }
+
+  /** Walks `path` following links (the last one when followFinal); `missing` decides what a missing name gives. */
+  private walkLinks(path: string, followFinal: boolean, missing: (next: string, rest: string[]) => string | undefined): string | undefined {
+    const parts = path.split('/').filter(Boolean);
     let current = '/';
-    let dir: Inode | undefined = this.root;
+    let dir = this.root;
     let hops = 0;
     while (parts.length > 0) {
       const name = parts.shift()!;
       const next = join(current, name);
-      const node: Inode | undefined = dir?.children?.get(name);
-      if (!node) return parts.length === 0 ? next : normalizePath(parts.join('/'), next);
-      if (node.type === 'symlink') {
+      const node = dir.children?.get(name);
+      if (!node) return missing(next, parts);
+      if (node.type === 'symlink' && (parts.length > 0 || followFinal)) {
         if (++hops > MAX_SYMLINK_HOPS) return undefined;
         const target = node.target!;
-        parts.unshift(...normalizePath(target, target.startsWith('/') ? '/' : current).split('/').filter(Boolean));
+        const base = target.startsWith('/') ? '/' : current;
+        parts.unshift(...normalizePath(target, base).split('/').filter(Boolean));
         current = '/';
         dir = this.root;
         continue;
