@@ -17,8 +17,10 @@ export interface ExecuteOptions {
   plan: BuildPlan;
   context: BuildContext;
   buildArgs: Map<string, string>;
-  /** Images the user gave with --base-image, by reference as written in FROM. */
-  /** Keyed by normalizeRef: `bb`, `bb:latest` and `docker.io/library/bb:latest` are one image (recorded: cache-r13-from-ref-spellings). */
+  /**
+   * Images the user gave with --base-image, keyed by normalizeRef: `bb`, `bb:latest` and
+   * `docker.io/library/bb:latest` are one image (recorded: cache-r13-from-ref-spellings).
+   */
   baseImages: Map<string, BaseImage>;
   /** The stored meta of a step's key when the builder would take it from the cache (see keepCachedDirModes). */
   cachedMeta?: (step: StepResult) => Record<string, unknown> | undefined;

@@ -15,7 +15,7 @@ export interface CopySource {
   /** Path inside its origin: context-relative ('' = root) or absolute in a stage. */
   path: string;
   type: 'file' | 'dir' | 'symlink' | 'other';
-  /** A context symlink a wildcard matched, when `path` is what it was followed to: the copy takes its name. */
+  /** The context symlink that was followed to `path` (named, or matched by a wildcard): the copy takes its name. */
   as?: string;
 }
 
