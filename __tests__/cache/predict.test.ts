@@ -392,6 +392,19 @@ describe('explanations on a two-stage project (BuildKit)', () => {
     expect(verdictOf(await p.build({ record: false }), 'WORKDIR /work').text).toMatch(/^USER changed \((root|0) → root:root\)$/);
   });
 
+  it.each(['buildkit', 'classic'] as const)('%s: a COPY --from that hits keeps the size of the layer it reuses (recorded: cache-r13-stage-hardlinks, build 2)', async (builder) => {
+    const df = (make: string): string => `FROM bb:latest AS s\nRUN mkdir /o && echo hello > /o/a && ${make} /o/a /o/b\nFROM bb:latest\nCOPY --from=s /o /o\n`;
+    const copySize = (sim: Simulation): number | null => sim.result.steps.find((x) => x.kind === 'COPY')!.history!.size;
+    const p = project(df('ln'));
+    expect(copySize(await p.build({ builder }))).toBe(6);
+    p.write('Dockerfile', df('cp'));
+    const rebuilt = await p.build({ builder, record: false });
+    expect(verdictOf(rebuilt, 'COPY --from=s /o /o').cached).toBe(true);
+    expect(copySize(rebuilt)).toBe(6);
+    // Built fresh (nothing stored), the copy of two separate files holds the bytes twice.
+    expect(copySize(await project(df('cp')).build({ builder, record: false }))).toBe(12);
+  });
+
   it('a last line ending in a continuation is the same step, printed without the space it leaves', async () => {
     // Recorded: cache-r13-continuation-odd-lines, build 6 (both builders print `RUN cat /x > /y` and hit).
     const p = project('FROM bb:latest\nRUN echo a > /x\nRUN cat /x > /y\n');

@@ -148,7 +148,10 @@ export async function executeBuild(opts: ExecuteOptions): Promise<BuildResult> {
       const layer = state.fs.endStep();
       finishStep(step, out, layer, state, builder);
       keepCachedDirModes(step, layer, state, opts);
-      if (instruction.kind === 'COPY' && instruction.from !== null) keepCachedOwners(step, layer, state, opts);
+      if (instruction.kind === 'COPY' && instruction.from !== null) {
+        keepCachedOwners(step, layer, state, opts);
+        keepCachedSize(step, layer, opts);
+      }
       mergeIdentical(step);
     }
     built.set(planned.stage.index, state);
@@ -298,6 +301,20 @@ function keepCachedOwners(step: StepResult, layer: StepResult['layer'], state: S
     const now = owners[path];
     if (now && (now[0] !== uid || now[1] !== gid)) state.fs.lchown(path, uid, gid);
   }
+}
+
+/**
+ * A COPY --from that hits reuses the layer it made when it was built, so its size is that layer's:
+ * equal content copied from hard links then (the bytes once) and from separate files now (twice)
+ * keeps the old size (recorded: cache-r13-stage-hardlinks, build 2 hits build 1's 6B layer).
+ */
+function keepCachedSize(step: StepResult, layer: StepResult['layer'], opts: ExecuteOptions): void {
+  if (!step.key || !step.history || step.history.size === null) return;
+  (step.key.meta ??= {}).layerSize = step.history.size;
+  const cached = opts.cachedMeta?.(step)?.layerSize;
+  if (typeof cached !== 'number' || !Number.isInteger(cached) || cached < 0 || cached === step.history.size) return;
+  step.history.size = cached;
+  if (layer) layer.size = cached;
 }
 
 function failed(builder: Builder, plan: BuildPlan, steps: StepResult[], step: StepResult, error: Diagnostic): BuildResult {
