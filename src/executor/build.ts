@@ -148,10 +148,8 @@ export async function executeBuild(opts: ExecuteOptions): Promise<BuildResult> {
       const layer = state.fs.endStep();
       finishStep(step, out, layer, state, builder);
       keepCachedDirModes(step, layer, state, opts);
-      if (instruction.kind === 'COPY' && instruction.from !== null) {
-        keepCachedOwners(step, layer, state, opts);
-        keepCachedSize(step, layer, opts);
-      }
+      if (instruction.kind === 'COPY' && instruction.from !== null) keepCachedOwners(step, layer, state, opts);
+      keepCachedSize(step, layer, opts);
       mergeIdentical(step);
     }
     built.set(planned.stage.index, state);
@@ -304,13 +302,14 @@ function keepCachedOwners(step: StepResult, layer: StepResult['layer'], state: S
 }
 
 /**
- * A COPY --from that hits reuses the layer it made when it was built, so its size is that layer's:
- * equal content copied from hard links then (the bytes once) and from separate files now (twice)
- * keeps the old size (recorded: cache-r13-stage-hardlinks, build 2 hits build 1's 6B layer).
+ * A step that hits reuses the layer it made when it was built, so its size is that layer's, whatever
+ * the step would write now: a RUN whose output depends on what its key leaves out (a proxy build
+ * arg, a cache mount) and a COPY --from of equal content from hard links then and separate files now
+ * keep the old size (recorded: cache-r2-proxy-with-args, cache-r13-stage-hardlinks build 2).
  */
 function keepCachedSize(step: StepResult, layer: StepResult['layer'], opts: ExecuteOptions): void {
-  if (!step.key || !step.history || step.history.size === null) return;
-  (step.key.meta ??= {}).layerSize = step.history.size;
+  if (!step.key || !step.history || step.history.emptyLayer) return;
+  if (step.history.size !== null) (step.key.meta ??= {}).layerSize = step.history.size;
   const cached = opts.cachedMeta?.(step)?.layerSize;
   if (typeof cached !== 'number' || !Number.isInteger(cached) || cached < 0 || cached === step.history.size) return;
   step.history.size = cached;
