@@ -104,15 +104,15 @@ export async function replay(scenario: Scenario, builder: 'buildkit' | 'classic'
       // Some recordings trimmed the end of the output, i.e. the oldest entry's trailing space.
       const differ = real.length !== mine.length || real.some((r, j) => (j === 0 ? !sameCreatedBy(r.trimEnd(), mine[j]!.trimEnd()) : !sameCreatedBy(r, mine[j]!)));
       if (differ) problems.push(`${label}: history real [${real.join(' | ')}], dfsim [${mine.join(' | ')}]`);
-      // Layer sizes, where dfsim knows them (not the base image's). Only on a scenario's first build:
-      // a later build's cached steps keep the layers, and so the sizes, of the build that made them.
-      if (i === 0) {
-        const mySizes = sim.result.image?.history.map((h) => (h.size === null ? null : dockerSize(h.size))) ?? [];
-        want.history.forEach((h, j) => {
-          const size = h.split('\t')[0];
-          if (j > 0 && mySizes[j] !== null && mySizes[j] !== undefined && size !== mySizes[j]) problems.push(`${label}: size of "${real[j]}": real ${size}, dfsim ${mySizes[j]}`);
-        });
-      }
+      // Layer sizes, where dfsim knows them (not the base image's), on every build: a step that hits
+      // keeps the size of the layer it reuses. After the first build, a RUN with a cache mount is left
+      // out: the mount keeps what earlier builds wrote there, and dfsim lays it out empty.
+      const cacheMountRuns = new Set(i === 0 ? [] : sim.result.steps.filter((s) => s.kind === 'RUN' && /--mount=\S*type=cache/.test(s.instruction)).map((s) => s.history));
+      const mySizes = sim.result.image?.history.map((h) => (h.size === null || cacheMountRuns.has(h) ? null : dockerSize(h.size))) ?? [];
+      want.history.forEach((h, j) => {
+        const size = h.split('\t')[0];
+        if (j > 0 && mySizes[j] !== null && mySizes[j] !== undefined && size !== mySizes[j]) problems.push(`${label}: size of "${real[j]}": real ${size}, dfsim ${mySizes[j]}`);
+      });
     }
     if (ok) {
       const r = realFlags(want).join(' ');
