@@ -1,5 +1,5 @@
 import { isDfsimError, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { stageByName, type BuildPlan, type PlannedStage } from '../instructions/stages.js';
+import { findStage, stageByName, type BuildPlan, type PlannedStage } from '../instructions/stages.js';
 import type { Instruction, ParsedDockerfile } from '../instructions/types.js';
 import { parseDockerfile } from '../syntax/parse.js';
 import { normalizeRef, unknownImage, type BaseImage } from './base-image.js';
@@ -169,9 +169,8 @@ export async function executeBuild(opts: ExecuteOptions): Promise<BuildResult> {
 
 /** An earlier stage of the same name (case-insensitive), if any. */
 function nameTakenBy(parsed: ParsedDockerfile, stage: PlannedStage['stage']): PlannedStage['stage'] | undefined {
-  if (stage.name === null) return undefined;
-  const key = stage.name.toLowerCase();
-  return parsed.stages.find((s) => s.index < stage.index && s.name !== null && s.name.toLowerCase() === key);
+  const first = stage.name === null ? undefined : findStage(parsed, stage.name);
+  return first && first.index < stage.index ? first : undefined;
 }
 
 function baseStep(ref: StepResult['stage'], position: number, instruction: Instruction, builder: Builder, trigger: boolean): StepResult {

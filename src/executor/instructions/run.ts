@@ -5,7 +5,7 @@ import { resolveUser, type StageState } from '../state.js';
 import { expandWord, stepError, type StepContext, type StepOutput } from '../step.js';
 import { copyBetweenStages, copyFromContext } from '../copy-core.js';
 import type { ContextEntry } from '../context/index.js';
-import type { StageFs } from '../stage-fs.js';
+import { normalizePath, type StageFs } from '../stage-fs.js';
 import type { ShellFs } from '../fs-types.js';
 import { forwardStageCheck } from './copy.js';
 
@@ -118,13 +118,10 @@ function mountVolumes(state: StageState): { fs: ShellFs; unmount: () => void; wr
   const saved = roots.filter((r) => !created.includes(r)).flatMap((r) => fs.saveDirectory(r) ?? []);
   let outside = false;
   const inVolume = (p: string): boolean => roots.some((r) => p === r || p.startsWith(r === '/' ? '/' : `${r}/`));
-  /** Where an operation on `path` lands: the entry itself (not following a final link) or what a final link points to. */
+  /** Where an operation on `path` lands: the entry itself (a final link not followed) or, with `follow`, what it points to. */
   const landing = (path: string, follow: boolean): string => {
-    const p = posix.join('/', path);
-    const real = follow ? fs.realpath(p) : undefined;
-    if (real !== undefined) return real;
-    const parent = fs.realpath(posix.dirname(p)) ?? posix.dirname(p);
-    return posix.join(parent, posix.basename(p));
+    const p = normalizePath(path);
+    return (follow ? fs.resolveCreating(p) : fs.resolve(p, false)) ?? p;
   };
   const write = (path: string, follow: boolean): void => {
     if (!outside && !inVolume(landing(path, follow))) outside = true;
