@@ -46,6 +46,14 @@ function runOnce(args) {
   return wall;
 }
 
+/** Wall time of `node ARGS`, its output taken in as runOnce takes dfsim's. */
+function timed(nodeArgs) {
+  const t = performance.now();
+  const r = spawnSync(process.execPath, nodeArgs, { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`node ${nodeArgs.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return Math.round(performance.now() - t);
+}
+
 function inProcess(args) {
   const r = spawnSync(process.execPath, [path.join(import.meta.dirname, 'child.mjs'), ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
   return JSON.parse(r.stderr.trim().split('\n').pop());
@@ -94,5 +102,11 @@ const rerun = report('dfsim build, warm, whole pipeline', Array.from({ length: R
 // The run above found everything stored and kept its output: these check every input and replay it.
 const warm = report('dfsim build, warm (nothing changed)', Array.from({ length: RUNS }, () => runOnce(warmArgs)), inProcess(warmArgs));
 const help = report('dfsim --help (start-up alone)', Array.from({ length: RUNS }, () => runOnce(['--help'])));
-console.log(`medians of ${RUNS} runs, whole command wall time. cold / xxhsum = ${xx ? (cold / xx).toFixed(2) : 'n/a'}x (goal ≤ 3x); warm ${warm} ms (goal < 300 ms; the whole pipeline ${rerun} ms, start-up alone ${help} ms); peak RSS goal < 256 MB`);
+// The yardstick for the warm figure: a bare Node program that only lists and lstats the context and
+// prints output of the same size (bench/floor.mjs). No Node program that notices edits does less.
+const outputFile = path.join(fresh(), 'output.json');
+fs.writeFileSync(outputFile, spawnSync(process.execPath, [bin, ...warmArgs], { maxBuffer: 1 << 28 }).stdout);
+const floor = report('floor: bare Node lstat walk + print', Array.from({ length: RUNS }, () => timed([path.join(import.meta.dirname, 'floor.mjs'), ctx, outputFile])));
+const nodeAlone = report('node -e 0 (Node start-up alone)', Array.from({ length: RUNS }, () => timed(['-e', '0'])));
+console.log(`medians of ${RUNS} runs, whole command wall time. cold / xxhsum = ${xx ? (cold / xx).toFixed(2) : 'n/a'}x (goal ≤ 3x); warm ${warm} ms (goal < 300 ms; floor ${floor} ms, Node alone ${nodeAlone} ms; the whole pipeline ${rerun} ms, dfsim start-up alone ${help} ms); peak RSS goal < 256 MB`);
 for (const dir of caches) fs.rmSync(dir, { recursive: true, force: true });
