@@ -1,0 +1,342 @@
+#!/usr/bin/env node
+// Writes seeded random oracle scenarios of the held-back suite's kind into
+// __tests__/fixtures/oracle/scenarios/ (record them with scripts/record-oracle.mjs).
+//
+//   node scripts/random-scenarios.mjs r21   # 24: single-stage deps-first and three-stage Dockerfiles
+//   node scripts/random-scenarios.mjs r22   # 16: base/dev/prod with a global ARG, ADD of a tar, links
+//   node scripts/random-scenarios.mjs r23   # 16: directory trees, wildcards, file and directory modes
+//   node scripts/random-scenarios.mjs r21 OUT_DIR   # somewhere else
+//
+// Each build applies random edits to a model of the context (files, modes, empty directories,
+// symlinks, a tar, the Dockerfile's parameters); its edit ops are the difference between the model
+// before and after, so a revert restores exactly. The same round gives the same files every time.
+import fs from 'node:fs';
+import path from 'node:path';
+
+const ROUNDS = {
+  r21: { count: 24, seed: 2100, family: (i) => (i % 2 === 0 ? 'single' : 'multi') },
+  r22: { count: 16, seed: 2200, family: () => 'base-dev-prod' },
+  r23: { count: 16, seed: 2300, family: () => 'tree' },
+};
+
+/** mulberry32: small, seedable, the same sequence on every machine. */
+function rng(seed) {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const argLine = (p) => (p.argDefault === null ? 'ARG VERSION' : `ARG VERSION=${p.argDefault}`);
+const lines = (l) => l.join('\n') + '\n';
+
+const DOCKERFILES = {
+  single(p) {
+    const l = p.globalArg ? [`ARG BASE=${p.base}`, 'FROM ${BASE}'] : [`FROM ${p.base}`];
+    if (p.arg) l.push(argLine(p));
+    l.push(`ENV MODE=${p.env}`);
+    if (p.label) l.push(`LABEL stage=${p.label}`);
+    if (p.shell) l.push('SHELL ["/bin/sh", "-ec"]');
+    l.push(`WORKDIR ${p.workdir}`, 'COPY deps.txt ./');
+    l.push(p.runForm === 'shell' ? 'RUN sort deps.txt > /deps.sorted && echo "v$VERSION $MODE" >> /deps.sorted' : 'RUN ["sh", "-c", "sort deps.txt > /deps.sorted"]');
+    l.push(p.copyAll ? 'COPY . .' : 'COPY src/ ./src/');
+    if (p.csv) l.push('COPY *.csv ./data/');
+    l.push('RUN ls -R . > /listing && cat src/*.sh | wc -l > /lines');
+    if (p.user) l.push(`USER ${p.user}`, 'RUN id -u > /tmp/uid');
+    l.push(`CMD ["sh", "src/${p.cmd}.sh"]`);
+    return lines(l);
+  },
+  multi(p) {
+    const l = [`FROM ${p.depsBase} AS deps`, 'WORKDIR /deps', 'COPY deps.txt .', 'RUN sort deps.txt > /deps/sorted.txt', ''];
+    l.push('FROM bb:latest AS builder');
+    if (p.arg) l.push(argLine(p));
+    l.push(`WORKDIR ${p.workdir}`, p.copyAll ? 'COPY . .' : 'COPY src/ ./');
+    l.push(`RUN mkdir -p /out && cat ${p.copyAll ? 'src/' : ''}*.sh > /out/bundle.sh && echo "$VERSION" > /out/version`, '');
+    l.push(`FROM ${p.base} AS final`, `ENV MODE=${p.env}`);
+    if (p.shell) l.push('SHELL ["/bin/sh", "-ec"]');
+    l.push('COPY --from=deps /deps/sorted.txt /etc/deps.txt', 'COPY --from=builder /out/ /opt/app/');
+    if (p.csv) l.push('COPY *.csv /data/');
+    l.push('COPY config/ /etc/app/');
+    l.push(p.runForm === 'shell' ? 'RUN wc -l /opt/app/bundle.sh > /lines' : 'RUN ["wc", "-l", "/opt/app/bundle.sh"]');
+    if (p.user) l.push(`USER ${p.user}`);
+    l.push(`CMD ["sh", "/opt/app/bundle.sh", "${p.cmd}"]`);
+    return lines(l);
+  },
+  'base-dev-prod'(p) {
+    const l = ['ARG BASE=bb:latest', 'FROM ${BASE} AS base', `WORKDIR ${p.workdir}`, 'COPY pkg*.txt ./', 'RUN cat pkg*.txt | sort -u > /deps.lock', ''];
+    l.push('FROM base AS dev', `ENV APP_ENV=${p.env}`, 'COPY . .');
+    l.push(p.runForm === 'shell' ? 'RUN find . -type f | sort > /manifest' : 'RUN ["sh", "-c", "find . | sort > /manifest"]', '');
+    l.push('FROM base AS prod');
+    if (p.arg) l.push(argLine(p));
+    l.push(p.chown ? 'COPY --chown=1000:1000 src/ ./src/' : 'COPY src/ ./src/', 'COPY run.sh /usr/local/bin/run');
+    if (p.tar) l.push('ADD assets.tar /opt/');
+    if (p.fromDev) l.push('COPY --from=dev /manifest /manifest');
+    l.push('RUN cat src/*.sh > /bundle && echo "$VERSION" >> /bundle');
+    if (p.user) l.push(`USER ${p.user}`);
+    l.push('ENTRYPOINT ["/usr/local/bin/run"]', `CMD ["${p.cmd}"]`);
+    return lines(l);
+  },
+  tree(p) {
+    const l = ['FROM bb:latest'];
+    if (p.workdir) l.push(`WORKDIR ${p.workdir}`);
+    l.push(p.srcSlash ? 'COPY src/ /app/src/' : 'COPY src /app/src', 'COPY conf* /app/');
+    l.push(p.libWild ? 'COPY lib/*/*.sh /app/lib/' : 'COPY lib /app/lib');
+    l.push(p.dataJson ? 'COPY ["data", "/data/"]' : 'COPY data /data');
+    l.push("RUN find /app /data | sort > /tree && stat -c '%a %n' /app/src /data > /modes");
+    if (p.tail) l.push('COPY . /ctx');
+    return lines(l);
+  },
+};
+
+function clone(s) {
+  return { ...s, files: new Map(s.files), modes: new Map(s.modes), dirs: new Set(s.dirs), p: { ...s.p }, links: { ...s.links }, dirModes: { ...s.dirModes } };
+}
+
+/** A build's edit ops that turn context `from` into `to` (scenario.mjs applies write, tar, symlink, delete, mkdir, chmod). */
+function diff(from, to) {
+  const write = {};
+  const del = [];
+  for (const [k, v] of to.files) if (from.files.get(k) !== v) write[k] = v;
+  for (const k of from.files.keys()) if (!to.files.has(k)) del.push(k);
+  for (const d of from.dirs) if (!to.dirs.has(d)) del.push(d);
+  const mkdir = [...to.dirs].filter((d) => !from.dirs.has(d));
+  const chmod = {};
+  for (const k of to.files.keys()) {
+    // A write replaces the file: it comes back 0644.
+    const want = to.modes.get(k) ?? '644';
+    const have = k in write || !from.files.has(k) ? '644' : (from.modes.get(k) ?? '644');
+    if (want !== have) chmod[k] = want;
+  }
+  const exists = (d) => to.dirs.has(d) || [...to.files.keys(), ...to.dirs].some((k) => k.startsWith(`${d}/`));
+  for (const [d, m] of Object.entries(to.dirModes)) if (exists(d) && from.dirModes[d] !== m) chmod[d] = m;
+  for (const d of Object.keys(from.dirModes)) if (!(d in to.dirModes) && exists(d)) chmod[d] = '755';
+  const symlink = {};
+  for (const [k, t] of Object.entries(to.links)) if (from.links[k] !== t) symlink[k] = t;
+  for (const k of Object.keys(from.links)) if (!(k in to.links)) del.push(k);
+  const b = {};
+  if (Object.keys(write).length) b.write = write;
+  if (to.tarBody && (to.tarSame || JSON.stringify(from.tarBody) !== JSON.stringify(to.tarBody))) b.tar = { 'assets.tar': to.tarBody };
+  if (Object.keys(symlink).length) b.symlink = symlink;
+  if (del.length) b.delete = del.sort();
+  if (mkdir.length) b.mkdir = mkdir.sort();
+  if (Object.keys(chmod).length) b.chmod = chmod;
+  return b;
+}
+
+/** The three application-shaped families (single, multi, base-dev-prod): parameters, files and edits. */
+function appFamily(family, r, pick) {
+  const bdp = family === 'base-dev-prod';
+  const p = {
+    base: 'bb:latest', depsBase: 'bb:latest', globalArg: family === 'single' && r() < 0.3, arg: r() < 0.8, argDefault: pick(['1', null]), env: 'prod', label: null,
+    shell: false, workdir: pick(['/app', '/src']), runForm: pick(['shell', 'shell', 'exec']), copyAll: r() < 0.4, csv: r() < 0.6,
+  };
+  if (bdp) Object.assign(p, { chown: r() < 0.5, tar: r() < 0.7, fromDev: r() < 0.5 });
+  Object.assign(p, { user: pick([null, null, '1000']), cmd: 'app' });
+  const files = new Map([
+    ['deps.txt', 'zlib 1.2\nalpha 2.0\n'], ['src/app.sh', 'echo app\n'], ['src/util.sh', 'echo util\n'], ['src/notes.txt', 'notes\n'],
+    ['README.md', '# demo\n'], ['docs/guide.md', 'guide\n'], ['config/app.conf', 'level=1\n'], ['run.sh', '#!/bin/sh\necho run\n'], ['a.csv', 'x,1\n'],
+  ]);
+  if (bdp) files.set('pkg.txt', 'b 1\na 1\n').set('pkg-lock.txt', 'a 1\n');
+  let n = 0;
+  const edits = [
+    ['edit a copied source', (st) => st.files.set(pick(['src/app.sh', 'src/util.sh']), `echo ${pick(['a', 'b', 'c'])}${++n}\n`)],
+    ['edit a copied file that only a RUN output ignores', (st) => st.files.set('src/notes.txt', `notes ${++n}\n`)],
+    ['reorder deps.txt (same sorted output)', (st) => st.files.set('deps.txt', `${st.files.get('deps.txt').split('\n').filter(Boolean).reverse().join('\n')}\n`)],
+    ['change deps.txt', (st) => st.files.set('deps.txt', `${st.files.get('deps.txt')}extra${++n} 1.0\n`)],
+    ['edit an uncopied file', (st) => st.files.set(pick(['README.md', 'docs/guide.md']), `changed ${++n}\n`)],
+    ['edit config', (st) => st.files.set('config/app.conf', `level=${++n}\n`)],
+    ['chmod a copied script', (st) => { const f = pick(['src/app.sh', 'run.sh', 'config/app.conf']); st.modes.set(f, (st.modes.get(f) ?? '644') === '644' ? '755' : '644'); }],
+    ['add a source file', (st) => st.files.set(`src/new${++n}.sh`, 'echo new\n')],
+    ['remove a source file', (st) => { const xs = [...st.files.keys()].filter((k) => k.startsWith('src/') && k !== 'src/app.sh'); if (xs.length) { const f = pick(xs); st.files.delete(f); st.modes.delete(f); } }],
+    ['add a csv', (st) => st.files.set(`b${++n}.csv`, 'y,2\n')],
+    ['remove csvs but one', (st) => { for (const k of [...st.files.keys()]) if (k.endsWith('.csv') && k !== 'a.csv') st.files.delete(k); }],
+    ['add an empty dir', (st) => st.dirs.add(pick(['src/empty', 'empty', 'config/conf.d']))],
+    ['remove empty dirs', (st) => st.dirs.clear()],
+    ['ignore notes and docs', (st) => { st.ignore = pick(['src/notes.txt\n', 'docs\n*.md\n', '**/*.txt\n!deps.txt\n', 'src/util.sh\n', 'run.sh\n*.csv\n!a.csv\n']); }],
+    ['drop .dockerignore', (st) => { st.ignore = null; }],
+    ['ENV MODE changed', (st) => { st.p.env = st.p.env === 'prod' ? 'dev' : 'prod'; }],
+    ['USER changed', (st) => { st.p.user = pick([null, '1000', '0', 'root']); }],
+    ['WORKDIR changed', (st) => { st.p.workdir = st.p.workdir === '/app' ? '/srv/app' : '/app'; }],
+    ['SHELL toggled', (st) => { st.p.shell = !st.p.shell; }],
+    ['RUN form switched', (st) => { st.p.runForm = st.p.runForm === 'shell' ? 'exec' : 'shell'; }],
+    ['ARG default changed', (st) => { st.p.arg = true; st.p.argDefault = st.p.argDefault === '1' ? '2' : '1'; }],
+    ['ARG removed', (st) => { st.p.arg = false; }],
+    ['CMD changed', (st) => { st.p.cmd = st.p.cmd === 'app' ? 'util' : 'app'; }],
+    ['LABEL toggled', (st) => { st.p.label = st.p.label ? null : 'v1'; }],
+    ['base image changed', (st) => { if (family === 'multi' && r() < 0.5) st.p.depsBase = st.p.depsBase === 'bb:latest' ? 'bb:v2' : 'bb:latest'; else st.p.base = st.p.base === 'bb:latest' ? 'bb:v2' : 'bb:latest'; }],
+    ['COPY scope switched', (st) => { st.p.copyAll = !st.p.copyAll; }],
+    ['csv COPY toggled', (st) => { st.p.csv = !st.p.csv; }],
+  ];
+  if (bdp) {
+    edits.push(
+      ['link added in src', (st) => { st.links['src/link.sh'] = pick(['app.sh', 'util.sh', 'missing.sh']); }],
+      ['tar rewritten', (st) => { st.tarv += 1; st.tarBody = { 'assets/a.txt': `a${st.tarv}\n`, 'assets/b.txt': 'b\n' }; }],
+      ['tar members same', (st) => { st.tarBody = { 'assets/a.txt': st.tarBody['assets/a.txt'], 'assets/b.txt': 'b\n' }; st.tarSame = true; }],
+      ['pkg edit', (st) => st.files.set('pkg.txt', `c ${++n}\n${st.files.get('pkg.txt')}`)],
+      ['pkg-lock duplicate line (same sorted -u output)', (st) => st.files.set('pkg-lock.txt', `${st.files.get('pkg-lock.txt')}a 1\n`)],
+      ['chown toggled', (st) => { st.p.chown = !st.p.chown; }],
+      ['tar ADD toggled', (st) => { st.p.tar = !st.p.tar; }],
+      ['COPY --from=dev toggled', (st) => { st.p.fromDev = !st.p.fromDev; }],
+    );
+  }
+  return {
+    p, files, dirs: [], edits, touchable: ['src/app.sh', 'deps.txt', 'README.md'],
+    ...(bdp ? { tarBody: { 'assets/a.txt': 'a0\n', 'assets/b.txt': 'b\n' } } : {}),
+    buildOptions(build, labels) {
+      let buildArgs = this.buildArgs;
+      const ba = r();
+      if (ba < 0.15) buildArgs = { VERSION: pick(['2', '3']) };
+      else if (ba < 0.22) buildArgs = { UNDECLARED: 'x' };
+      else if (ba < 0.3) buildArgs = undefined;
+      this.buildArgs = buildArgs;
+      if (buildArgs) {
+        build.buildArgs = { ...buildArgs };
+        labels.push(`--build-arg ${Object.entries(buildArgs).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+      }
+      if (bdp && ba >= 0.3 && ba < 0.36) {
+        build.buildArgs = { ...(build.buildArgs ?? {}), BASE: 'bb:v2' };
+        labels.push('--build-arg BASE=bb:v2');
+      }
+      const targets = { multi: ['builder', 'deps', 'final'], 'base-dev-prod': ['base', 'dev', 'prod'] }[family];
+      if (targets && r() < (bdp ? 0.25 : 0.2)) {
+        build.target = pick(targets);
+        labels.push(`--target ${build.target}`);
+      }
+    },
+  };
+}
+
+function treeFamily(r, pick) {
+  const p = { workdir: pick([null, '/w']), srcSlash: r() < 0.5, libWild: r() < 0.6, dataJson: r() < 0.3, tail: r() < 0.4 };
+  const files = new Map([
+    ['src/main.sh', 'echo main\n'], ['src/sub/helper.sh', 'echo helper\n'], ['conf.ini', 'a=1\n'], ['lib/a/one.sh', 'echo one\n'],
+    ['lib/b/two.sh', 'echo two\n'], ['lib/b/readme.txt', 'two\n'], ['data/keep.csv', 'k\n'], ['data/sub/x.csv', 'x\n'], ['notes.md', 'notes\n'],
+  ]);
+  const dirs = ['src', 'src/sub', 'lib/a', 'lib/b', 'data', 'data/sub', 'data/empty'];
+  const own = (k) => k !== 'Dockerfile' && k !== '.dockerignore';
+  let n = 0;
+  const edits = [
+    ['chmod a directory', (st) => { st.dirModes[pick(dirs)] = pick(['700', '755', '775', '750']); }],
+    ['chmod a file', (st) => { const f = pick([...st.files.keys()].filter(own)); st.modes.set(f, (st.modes.get(f) ?? '644') === '644' ? '755' : '644'); }],
+    ['edit a file', (st) => { const f = pick(['src/main.sh', 'src/sub/helper.sh', 'conf.ini', 'lib/a/one.sh', 'lib/b/readme.txt', 'data/keep.csv', 'notes.md']); if (st.files.has(f)) st.files.set(f, `v${++n}\n`); }],
+    ['add a lib script', (st) => st.files.set(`lib/${pick(['a', 'b', 'c'])}/n${++n}.sh`, 'echo n\n')],
+    ['add a non-matching lib file', (st) => st.files.set(`lib/a/n${++n}.txt`, 'n\n')],
+    ['add a second conf', (st) => st.files.set(pick(['conf.d.ini', 'config.yml']), 'c\n')],
+    ['remove a file', (st) => { const f = pick([...st.files.keys()].filter((k) => own(k) && k !== 'conf.ini')); st.files.delete(f); st.modes.delete(f); }],
+    ['add a .tmp file', (st) => st.files.set(pick(['src/x.tmp', 'data/sub/y.tmp', 'lib/a/z.tmp']), 't\n')],
+    ['add an empty dir', (st) => st.dirs.add(pick(['src/empty', 'lib/d', 'data/sub/e']))],
+    ['remove empty dirs', (st) => st.dirs.clear()],
+    ['.dockerignore set', (st) => { st.ignore = pick(['**/*.tmp\n', 'data/*\n!data/keep*\n', 'src/sub\n', 'lib/b\n*.md\n', 'data/empty\n', '*\n!src\n!conf*\n!lib\n!data\n', 'src/**/*.sh\n!src/main.sh\n']); }],
+    ['drop .dockerignore', (st) => { st.ignore = null; }],
+    ['WORKDIR toggled', (st) => { st.p.workdir = st.p.workdir ? null : '/w'; }],
+    ['src spelling toggled', (st) => { st.p.srcSlash = !st.p.srcSlash; }],
+    ['lib wildcard toggled', (st) => { st.p.libWild = !st.p.libWild; }],
+    ['data JSON form toggled', (st) => { st.p.dataJson = !st.p.dataJson; }],
+    ['COPY . toggled', (st) => { st.p.tail = !st.p.tail; }],
+  ];
+  return {
+    p, files, dirs: ['data/empty'], edits, touchable: ['src/main.sh', 'lib/a/one.sh', 'notes.md'],
+    buildOptions(build, labels) {
+      let buildArgs = this.buildArgs;
+      const ba = r();
+      if (ba < 0.05) buildArgs = { UNDECLARED: 'x' };
+      else if (ba < 0.1) buildArgs = undefined;
+      this.buildArgs = buildArgs;
+      if (buildArgs) {
+        build.buildArgs = { ...buildArgs };
+        labels.push(`--build-arg ${Object.entries(buildArgs).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+      }
+    },
+  };
+}
+
+const DESCRIPTIONS = {
+  single: 'a single-stage deps-first Dockerfile',
+  multi: 'a three-stage deps/builder/final Dockerfile',
+  'base-dev-prod': 'a base/dev/prod Dockerfile (global ARG BASE, pkg*.txt wildcard, COPY --chown, ADD of a tar, COPY --from=dev, ENTRYPOINT)',
+};
+
+function makeScenario(round, index, seed) {
+  const r = rng(seed);
+  const pick = (xs) => xs[Math.floor(r() * xs.length)];
+  const family = ROUNDS[round].family(index);
+  const fam = family === 'tree' ? treeFamily(r, pick) : appFamily(family, r, pick);
+  let s = { files: fam.files, modes: new Map(), dirs: new Set(fam.dirs), p: fam.p, ignore: null, links: {}, dirModes: {}, tarBody: fam.tarBody, tarv: 0, tarSame: false };
+  const render = (st) => {
+    st.files.set('Dockerfile', DOCKERFILES[family](st.p));
+    if (st.ignore === null) st.files.delete('.dockerignore');
+    else st.files.set('.dockerignore', st.ignore);
+  };
+  render(s);
+  const first = { label: 'initial' };
+  if (s.tarBody) first.tar = { 'assets.tar': s.tarBody };
+  if (s.dirs.size) first.mkdir = [...s.dirs].sort();
+  const builds = [first];
+  const history = [clone(s)];
+  const nBuilds = 7 + Math.floor(r() * 3);
+  for (let b = 1; b < nBuilds; b++) {
+    const before = clone(s);
+    s.tarSame = false;
+    const labels = [];
+    const build = {};
+    const roll = r();
+    if (roll < 0.12 && history.length >= 3) {
+      s = clone(history[history.length - 3]);
+      labels.push('revert to two builds back');
+    } else if (roll < 0.2) {
+      labels.push('nothing changed');
+    } else {
+      const count = 1 + Math.floor(r() * (r() < 0.3 ? 3 : 1));
+      for (let i = 0; i < count; i++) {
+        const [label, edit] = pick(fam.edits);
+        edit(s);
+        labels.push(label);
+      }
+      if (r() < 0.1) {
+        const touched = pick(fam.touchable);
+        if (s.files.has(touched)) {
+          build.touch = [touched];
+          labels.push(`touch ${touched}`);
+        }
+      }
+    }
+    render(s);
+    Object.assign(build, diff(before, s));
+    s.tarSame = false;
+    fam.buildOptions(build, labels);
+    if (r() < 0.05) {
+      build.noCache = true;
+      labels.push('--no-cache');
+    }
+    builds.push({ label: labels.join('; '), ...build });
+    history.push(clone(s));
+  }
+  const start = history[0];
+  const name = { r21: `cache-r21-random-${family}-`, r22: 'cache-r22-random-base-dev-prod-', r23: 'cache-r23-random-tree-' }[round] + String(index).padStart(2, '0');
+  const description =
+    family === 'tree'
+      ? `Seeded random scenario (${round}, seed ${seed}): COPY of directory trees, wildcards and a JSON-form source, then ${builds.length - 1} rebuilds with random edits of file and directory modes, files added and removed below copied dirs, empty dirs, .dockerignore patterns with exceptions, source spellings, and reverts.`
+      : `Seeded random scenario (${round}, seed ${seed}): ${DESCRIPTIONS[family]} and ${builds.length - 1} rebuilds, each with one to three random edits of the kinds the held-back suite covers (copied and uncopied files, ${family === 'base-dev-prod' ? 'symlinks, tar rewrites, ' : ''}modes, .dockerignore, wildcards, empty dirs, build args, ENV/USER/WORKDIR/SHELL, exec vs shell form, --target, base image, reverts).`;
+  return {
+    name,
+    description,
+    covers: ['random combinations'],
+    files: Object.fromEntries([...start.files].sort()),
+    ...(start.modes.size ? { modes: Object.fromEntries(start.modes) } : {}),
+    builds,
+  };
+}
+
+const [round, outDir = path.join(import.meta.dirname, '..', '__tests__', 'fixtures', 'oracle', 'scenarios')] = process.argv.slice(2);
+if (!ROUNDS[round]) {
+  console.error(`usage: node scripts/random-scenarios.mjs ${Object.keys(ROUNDS).join('|')} [OUT_DIR]`);
+  process.exit(2);
+}
+for (let i = 0; i < ROUNDS[round].count; i++) {
+  const scenario = makeScenario(round, i, ROUNDS[round].seed + i);
+  fs.writeFileSync(path.join(outDir, `${scenario.name}.json`), `${JSON.stringify(scenario, null, 2)}\n`);
+  console.log(scenario.name);
+}
