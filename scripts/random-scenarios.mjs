@@ -5,6 +5,8 @@
 //   node scripts/random-scenarios.mjs r21   # 24: single-stage deps-first and three-stage Dockerfiles
 //   node scripts/random-scenarios.mjs r22   # 16: base/dev/prod with a global ARG, ADD of a tar, links
 //   node scripts/random-scenarios.mjs r23   # 16: directory trees, wildcards, file and directory modes
+//   node scripts/random-scenarios.mjs r24   # 16: metadata and ARG/ENV chains, ONBUILD (each a classic step)
+//   node scripts/random-scenarios.mjs r25   # 16: stage graphs: FROM <stage>, COPY --from chains, --target
 //   node scripts/random-scenarios.mjs r21 OUT_DIR   # somewhere else
 //
 // Each build applies random edits to a model of the context (files, modes, empty directories,
@@ -17,6 +19,8 @@ const ROUNDS = {
   r21: { count: 24, seed: 2100, family: (i) => (i % 2 === 0 ? 'single' : 'multi') },
   r22: { count: 16, seed: 2200, family: () => 'base-dev-prod' },
   r23: { count: 16, seed: 2300, family: () => 'tree' },
+  r24: { count: 16, seed: 2400, family: () => 'meta' },
+  r25: { count: 16, seed: 2500, family: () => 'stages' },
 };
 
 /** mulberry32: small, seedable, the same sequence on every machine. */
@@ -77,6 +81,34 @@ const DOCKERFILES = {
     l.push('RUN cat src/*.sh > /bundle && echo "$VERSION" >> /bundle');
     if (p.user) l.push(`USER ${p.user}`);
     l.push('ENTRYPOINT ["/usr/local/bin/run"]', `CMD ["${p.cmd}"]`);
+    return lines(l);
+  },
+  meta(p) {
+    const l = [`ARG BASE_TAG=${p.baseTag}`, 'FROM bb:${BASE_TAG} AS parent'];
+    if (p.onbuild) l.push(`ONBUILD COPY ${p.onbuildSrc} /onbuild/`, 'ONBUILD RUN ls /onbuild > /onbuild.list');
+    l.push('LABEL org.example.parent=yes', '');
+    l.push('FROM parent');
+    l.push(p.argDefault === null ? 'ARG VERSION' : `ARG VERSION=${p.argDefault}`, 'ARG CHANNEL=stable', 'ARG TAG=v${VERSION}-${CHANNEL}');
+    l.push(p.envMulti ? `ENV APP_HOME=${p.home} APP_TAG=\${TAG} MODE=${p.mode}` : `ENV APP_HOME=${p.home}\nENV APP_TAG=\${TAG}\nENV MODE=${p.mode}`);
+    if (p.labels) l.push(`LABEL version="\${VERSION}" channel=\${CHANNEL}`);
+    if (p.expose) l.push(`EXPOSE ${p.expose}`);
+    l.push('WORKDIR ${APP_HOME}', 'COPY app.sh ./');
+    if (p.user) l.push(`USER ${p.user}`);
+    l.push(p.runUsesArgs ? 'RUN echo "$APP_TAG $MODE" > /tmp/tag' : 'RUN cat app.sh > /tmp/copy');
+    if (p.health) l.push('HEALTHCHECK --interval=30s CMD ["sh", "-c", "true"]');
+    if (p.stopsignal) l.push('STOPSIGNAL SIGTERM');
+    l.push(`CMD ["sh", "app.sh"${p.cmdArg ? ', "--verbose"' : ''}]`);
+    return lines(l);
+  },
+  stages(p) {
+    const l = [`FROM bb:latest AS base`, `RUN mkdir -p /shared && echo ${p.baseWord} > /shared/word`, ''];
+    l.push(`FROM base AS build`, 'WORKDIR /build', p.buildCopy, 'RUN mkdir -p /out && cat *.c | sort > /out/program && wc -l < /out/program > /out/lines', '');
+    l.push(`FROM base AS test`, 'COPY --from=build /out/program /t/program', 'COPY tests/ /t/tests/', 'RUN cat /t/tests/* > /t/results', '');
+    l.push(`FROM ${p.finalBase} AS final`, `COPY --from=${p.fromSpelling} /out/program /usr/bin/program`);
+    if (p.copyResults) l.push('COPY --from=test /t/results /results');
+    if (p.copyImage) l.push('COPY --from=bb:v2 /etc/version /etc/base-version');
+    l.push('COPY --from=base /shared/word /word');
+    l.push('CMD ["/usr/bin/program"]');
     return lines(l);
   },
   tree(p) {
@@ -253,6 +285,92 @@ function treeFamily(r, pick) {
   };
 }
 
+function metaFamily(r, pick) {
+  const p = {
+    baseTag: 'latest', onbuild: r() < 0.4, onbuildSrc: pick(['app.sh', 'extra.txt']), argDefault: pick(['1', null]), envMulti: r() < 0.5, home: pick(['/app', '/opt/app']),
+    mode: 'prod', labels: r() < 0.5, expose: pick([null, '8080', '80 443']), user: pick([null, '1000']), runUsesArgs: r() < 0.6, health: r() < 0.3, stopsignal: r() < 0.3, cmdArg: false,
+  };
+  const files = new Map([['app.sh', 'echo app\n'], ['extra.txt', 'extra\n'], ['README.md', 'readme\n']]);
+  let n = 0;
+  const edits = [
+    ['edit app.sh', (st) => st.files.set('app.sh', `echo v${++n}\n`)],
+    ['edit extra.txt', (st) => st.files.set('extra.txt', `extra ${++n}\n`)],
+    ['edit an uncopied file', (st) => st.files.set('README.md', `readme ${++n}\n`)],
+    ['chmod app.sh', (st) => st.modes.set('app.sh', (st.modes.get('app.sh') ?? '644') === '644' ? '755' : '644')],
+    ['ONBUILD toggled', (st) => { st.p.onbuild = !st.p.onbuild; }],
+    ['ONBUILD source switched', (st) => { st.p.onbuildSrc = st.p.onbuildSrc === 'app.sh' ? 'extra.txt' : 'app.sh'; }],
+    ['ARG default changed', (st) => { st.p.argDefault = st.p.argDefault === '1' ? '2' : '1'; }],
+    ['ARG default dropped', (st) => { st.p.argDefault = null; }],
+    ['ENV split or joined', (st) => { st.p.envMulti = !st.p.envMulti; }],
+    ['ENV APP_HOME changed', (st) => { st.p.home = st.p.home === '/app' ? '/opt/app' : '/app'; }],
+    ['ENV MODE changed', (st) => { st.p.mode = st.p.mode === 'prod' ? 'dev' : 'prod'; }],
+    ['LABEL toggled', (st) => { st.p.labels = !st.p.labels; }],
+    ['EXPOSE changed', (st) => { st.p.expose = pick([null, '8080', '80 443', '443 80']); }],
+    ['USER changed', (st) => { st.p.user = pick([null, '1000', '1000:1000', 'root']); }],
+    ['RUN switched', (st) => { st.p.runUsesArgs = !st.p.runUsesArgs; }],
+    ['HEALTHCHECK toggled', (st) => { st.p.health = !st.p.health; }],
+    ['STOPSIGNAL toggled', (st) => { st.p.stopsignal = !st.p.stopsignal; }],
+    ['CMD changed', (st) => { st.p.cmdArg = !st.p.cmdArg; }],
+    ['base tag changed', (st) => { st.p.baseTag = st.p.baseTag === 'latest' ? 'v2' : 'latest'; }],
+  ];
+  return {
+    p, files, dirs: [], edits, touchable: ['app.sh', 'extra.txt'],
+    buildOptions(build, labels) {
+      let buildArgs = this.buildArgs;
+      const ba = r();
+      if (ba < 0.12) buildArgs = { VERSION: pick(['2', '3']) };
+      else if (ba < 0.2) buildArgs = { CHANNEL: pick(['beta', 'stable']) };
+      else if (ba < 0.25) buildArgs = { TAG: 'custom' };
+      else if (ba < 0.3) buildArgs = { BASE_TAG: pick(['v2', 'v1']) };
+      else if (ba < 0.35) buildArgs = { UNDECLARED: 'x' };
+      else if (ba < 0.45) buildArgs = undefined;
+      this.buildArgs = buildArgs;
+      if (buildArgs) {
+        build.buildArgs = { ...buildArgs };
+        labels.push(`--build-arg ${Object.entries(buildArgs).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+      }
+      if (r() < 0.1) {
+        build.target = 'parent';
+        labels.push('--target parent');
+      }
+    },
+  };
+}
+
+function stagesFamily(r, pick) {
+  const p = { baseWord: 'one', buildCopy: pick(['COPY src/ ./', 'COPY src/*.c ./']), finalBase: pick(['bb:latest', 'base']), fromSpelling: pick(['build', '1']), copyResults: r() < 0.5, copyImage: r() < 0.4 };
+  const files = new Map([['src/a.c', 'int a;\n'], ['src/b.c', 'int b;\n'], ['src/notes.md', 'notes\n'], ['tests/t1.txt', 'ok 1\n'], ['README.md', 'readme\n']]);
+  let n = 0;
+  const edits = [
+    ['edit a source', (st) => st.files.set(pick(['src/a.c', 'src/b.c']), `int v${++n};\n`)],
+    ['swap source contents (same sorted output)', (st) => { const a = st.files.get('src/a.c'); const b = st.files.get('src/b.c'); if (a !== undefined && b !== undefined) st.files.set('src/a.c', b).set('src/b.c', a); }],
+    ['edit notes (copied only by COPY src/)', (st) => st.files.set('src/notes.md', `notes ${++n}\n`)],
+    ['add a source', (st) => st.files.set(`src/n${++n}.c`, 'int n;\n')],
+    ['remove a source', (st) => { const xs = [...st.files.keys()].filter((k) => k.startsWith('src/') && k !== 'src/a.c'); if (xs.length) st.files.delete(pick(xs)); }],
+    ['edit a test', (st) => st.files.set('tests/t1.txt', `ok ${++n}\n`)],
+    ['add a test', (st) => st.files.set(`tests/new${++n}.txt`, 'ok\n')],
+    ['edit an uncopied file', (st) => st.files.set('README.md', `readme ${++n}\n`)],
+    ['chmod a source', (st) => { const f = pick(['src/a.c', 'src/b.c']); if (st.files.has(f)) st.modes.set(f, (st.modes.get(f) ?? '644') === '644' ? '755' : '644'); }],
+    ['base stage output changed', (st) => { st.p.baseWord = st.p.baseWord === 'one' ? 'two' : 'one'; }],
+    ['build COPY switched', (st) => { st.p.buildCopy = st.p.buildCopy === 'COPY src/ ./' ? 'COPY src/*.c ./' : 'COPY src/ ./'; }],
+    ['final base switched', (st) => { st.p.finalBase = st.p.finalBase === 'base' ? 'bb:latest' : 'base'; }],
+    ['--from spelling switched', (st) => { st.p.fromSpelling = st.p.fromSpelling === 'build' ? '1' : 'build'; }],
+    ['test results COPY toggled', (st) => { st.p.copyResults = !st.p.copyResults; }],
+    ['COPY --from=bb:v2 toggled', (st) => { st.p.copyImage = !st.p.copyImage; }],
+    ['.dockerignore set', (st) => { st.ignore = pick(['src/*.md\n', 'tests/t1.txt\n', 'src/b.c\n', '**/*.md\n']); }],
+    ['drop .dockerignore', (st) => { st.ignore = null; }],
+  ];
+  return {
+    p, files, dirs: [], edits, touchable: ['src/a.c', 'tests/t1.txt'],
+    buildOptions(build, labels) {
+      if (r() < 0.3) {
+        build.target = pick(['base', 'build', 'test', 'final']);
+        labels.push(`--target ${build.target}`);
+      }
+    },
+  };
+}
+
 const DESCRIPTIONS = {
   single: 'a single-stage deps-first Dockerfile',
   multi: 'a three-stage deps/builder/final Dockerfile',
@@ -263,7 +381,7 @@ function makeScenario(round, index, seed) {
   const r = rng(seed);
   const pick = (xs) => xs[Math.floor(r() * xs.length)];
   const family = ROUNDS[round].family(index);
-  const fam = family === 'tree' ? treeFamily(r, pick) : appFamily(family, r, pick);
+  const fam = { tree: treeFamily, meta: metaFamily, stages: stagesFamily }[family]?.(r, pick) ?? appFamily(family, r, pick);
   let s = { files: fam.files, modes: new Map(), dirs: new Set(fam.dirs), p: fam.p, ignore: null, links: {}, dirModes: {}, tarBody: fam.tarBody, tarv: 0, tarSame: false };
   const render = (st) => {
     st.files.set('Dockerfile', DOCKERFILES[family](st.p));
@@ -315,11 +433,13 @@ function makeScenario(round, index, seed) {
     history.push(clone(s));
   }
   const start = history[0];
-  const name = { r21: `cache-r21-random-${family}-`, r22: 'cache-r22-random-base-dev-prod-', r23: 'cache-r23-random-tree-' }[round] + String(index).padStart(2, '0');
-  const description =
-    family === 'tree'
-      ? `Seeded random scenario (${round}, seed ${seed}): COPY of directory trees, wildcards and a JSON-form source, then ${builds.length - 1} rebuilds with random edits of file and directory modes, files added and removed below copied dirs, empty dirs, .dockerignore patterns with exceptions, source spellings, and reverts.`
-      : `Seeded random scenario (${round}, seed ${seed}): ${DESCRIPTIONS[family]} and ${builds.length - 1} rebuilds, each with one to three random edits of the kinds the held-back suite covers (copied and uncopied files, ${family === 'base-dev-prod' ? 'symlinks, tar rewrites, ' : ''}modes, .dockerignore, wildcards, empty dirs, build args, ENV/USER/WORKDIR/SHELL, exec vs shell form, --target, base image, reverts).`;
+  const name = `cache-${round}-random-${family}-${String(index).padStart(2, '0')}`;
+  const rebuilds = builds.length - 1;
+  const description = {
+    tree: `Seeded random scenario (${round}, seed ${seed}): COPY of directory trees, wildcards and a JSON-form source, then ${rebuilds} rebuilds with random edits of file and directory modes, files added and removed below copied dirs, empty dirs, .dockerignore patterns with exceptions, source spellings, and reverts.`,
+    meta: `Seeded random scenario (${round}, seed ${seed}): a parent stage with ONBUILD triggers under a global ARG, a child with ARG/ENV chains, LABEL, EXPOSE, USER, HEALTHCHECK, STOPSIGNAL and CMD, then ${rebuilds} rebuilds with random edits of those instructions, the copied files and build args (declared, derived, undeclared, the base tag), and reverts.`,
+    stages: `Seeded random scenario (${round}, seed ${seed}): base/build/test/final stages (FROM <stage>, COPY --from by name, index and image, outputs that change or stay byte-identical), then ${rebuilds} rebuilds with random source and test edits, stage edits, .dockerignore and --target, and reverts.`,
+  }[family] ?? `Seeded random scenario (${round}, seed ${seed}): ${DESCRIPTIONS[family]} and ${rebuilds} rebuilds, each with one to three random edits of the kinds the held-back suite covers (copied and uncopied files, ${family === 'base-dev-prod' ? 'symlinks, tar rewrites, ' : ''}modes, .dockerignore, wildcards, empty dirs, build args, ENV/USER/WORKDIR/SHELL, exec vs shell form, --target, base image, reverts).`;
   return {
     name,
     description,

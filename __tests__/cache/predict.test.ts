@@ -326,6 +326,53 @@ describe('explanations on a two-stage project (BuildKit)', () => {
     ]);
   });
 
+  it('--no-cache: a WORKDIR chained on a step that ran without a lookup misses too (recorded: cache-r24-random-meta-08, cache-r25-random-stages-00)', async () => {
+    const p = project(`FROM bb:latest AS other
+WORKDIR /app
+
+FROM bb:latest AS base
+RUN echo base > /base
+
+FROM base AS build
+WORKDIR /build
+COPY --from=other /app /other
+COPY gen.txt ./
+WORKDIR /build/sub
+`);
+    await p.build();
+    const sim = await p.build({ record: false, noCache: true });
+    expect(verdicts(sim).map((v) => [v.instruction, v.cached, v.cause ?? null, v.follows ?? null])).toEqual([
+      ['FROM bb:latest AS other', true, null, null],
+      ['WORKDIR /app', true, null, null], // right after the image: looked up as usual
+      ['FROM bb:latest AS base', null, null, null], // merged with the first stage's identical FROM
+      ['RUN echo base > /base', false, 'no-cache', null],
+      ['FROM base AS build', null, null, null],
+      ['WORKDIR /build', false, 'knock-on', 'RUN echo base > /base'],
+      ['COPY --from=other /app /other', false, 'no-cache', null],
+      ['COPY gen.txt ./', false, 'no-cache', null],
+      ['WORKDIR /build/sub', false, 'knock-on', 'COPY gen.txt ./'], // follows the nearest step that ran without a lookup
+    ]);
+  });
+
+  it('--no-cache-filter: steps chained on the bypassed stage miss; a COPY --from of its unchanged output hits by content', async () => {
+    const p = project(`FROM bb:latest AS builder
+RUN mkdir /out && echo same > /out/gen
+
+FROM builder AS child
+WORKDIR /child
+
+FROM bb:latest
+COPY --from=builder /out /out
+`);
+    await p.build();
+    await p.build({ target: 'child' });
+    const sim = await p.build({ record: false, noCacheFilter: ['builder'] });
+    expect(verdictOf(sim, 'RUN mkdir /out && echo same > /out/gen')).toMatchObject({ cached: false, cause: 'no-cache' });
+    expect(verdictOf(sim, 'COPY --from=builder /out /out').cached).toBe(true);
+    const child = await p.build({ record: false, noCacheFilter: ['builder'], target: 'child' });
+    expect(verdictOf(child, 'WORKDIR /child')).toMatchObject({ cached: false, cause: 'knock-on', follows: 'RUN mkdir /out && echo same > /out/gen' });
+  });
+
   it('--no-cache-filter bypasses only the named stage (case-insensitive); the rest is looked up', async () => {
     const p = project();
     await p.build();

@@ -64,6 +64,9 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
   const out: StepPrediction[] = [];
   const byDigest = new Map<string, number>();
   const rootOf = new Map<number, number>();
+  // BuildKit: steps run without a lookup (--no-cache, --no-cache-filter), and the steps chained on
+  // them, which miss too although their keys are unchanged (see below).
+  const ranWithoutLookup = new Set<number>();
   let classicBust: number | null = null;
   let currentStage = -1;
   const filter = new Set((opts.noCacheFilter ?? []).map((s) => s.toLowerCase()));
@@ -111,6 +114,7 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
     if (bypass) {
       out.push({ cached: false, reason: { cause: 'no-cache', changes: [], follows: null } });
       rootOf.set(i, i);
+      ranWithoutLookup.add(i);
       if (classic) {
         classicBust = i;
         classicImage(i, key, undefined);
@@ -126,6 +130,23 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
         : { cause: 'cold', changes: [], follows: null };
       out.push({ cached: false, reason });
       classicImage(i, key, undefined);
+      return;
+    }
+    // A BuildKit step chained on a step that ran without a lookup misses as well, though its key is
+    // the same: a WORKDIR after a --no-cache RUN, in the same stage or in a `FROM <stage>` child
+    // (recorded: cache-r24-random-meta-08, cache-r25-random-stages-00). A WORKDIR right after FROM
+    // still hits (cache-no-cache). Inputs keyed by content (COPY --from) are not chained this way.
+    if (!classic && parentIndex !== undefined && ranWithoutLookup.has(parentIndex)) {
+      const root = rootOf.get(parentIndex) ?? parentIndex;
+      rootOf.set(i, root);
+      ranWithoutLookup.add(i);
+      // Stored under this very key (nothing of its own changed), or else compared with its closest record.
+      const previous = store.has(key.digest) ? undefined : closestRecord(store, step, opts.stepId(step));
+      const reason: MissReason =
+        store.has(key.digest) || previous
+          ? { cause: 'knock-on', changes: previous ? diffParts(previous, step, store) : [], follows: pointer(result.steps[root]!) }
+          : { cause: 'cold', changes: [], follows: null };
+      out.push({ cached: false, reason });
       return;
     }
     // An identical step earlier in this build: the classic builder finds the image it just committed
