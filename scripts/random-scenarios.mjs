@@ -7,6 +7,10 @@
 //   node scripts/random-scenarios.mjs r23   # 16: directory trees, wildcards, file and directory modes
 //   node scripts/random-scenarios.mjs r24   # 16: metadata and ARG/ENV chains, ONBUILD (each a classic step)
 //   node scripts/random-scenarios.mjs r25   # 16: stage graphs: FROM <stage>, COPY --from chains, --target
+//   node scripts/random-scenarios.mjs r26   # 14: ADD of a tar, a directory, wildcards, --chown
+//   node scripts/random-scenarios.mjs r27   # 14: .dockerignore patterns over nested trees
+//   node scripts/random-scenarios.mjs r28   # 14: COPY --chown spellings, destinations, USER and WORKDIR
+//   node scripts/random-scenarios.mjs r29   # 14: SHELL, exec and shell forms, ARG/ENV expansion
 //   node scripts/random-scenarios.mjs r21 OUT_DIR   # somewhere else
 //
 // Each build applies random edits to a model of the context (files, modes, empty directories,
@@ -21,6 +25,10 @@ const ROUNDS = {
   r23: { count: 16, seed: 2300, family: () => 'tree' },
   r24: { count: 16, seed: 2400, family: () => 'meta' },
   r25: { count: 16, seed: 2500, family: () => 'stages' },
+  r26: { count: 14, seed: 2600, family: () => 'add' },
+  r27: { count: 14, seed: 2700, family: () => 'ignore' },
+  r28: { count: 14, seed: 2800, family: () => 'copyflags' },
+  r29: { count: 14, seed: 2900, family: () => 'shell' },
 };
 
 /** mulberry32: small, seedable, the same sequence on every machine. */
@@ -109,6 +117,45 @@ const DOCKERFILES = {
     if (p.copyImage) l.push('COPY --from=bb:v2 /etc/version /etc/base-version');
     l.push('COPY --from=base /shared/word /word');
     l.push('CMD ["/usr/bin/program"]');
+    return lines(l);
+  },
+  add(p) {
+    const l = ['FROM bb:latest', `WORKDIR ${p.workdir}`, `ADD assets.tar ${p.tarDest}`];
+    if (p.addDir) l.push('ADD files/ ./files/');
+    if (p.addWild) l.push('ADD *.txt ./txt/');
+    if (p.copyTar) l.push('COPY assets.tar ./raw.tar');
+    l.push(p.chown ? `ADD --chown=${p.chown} conf.ini ./conf.ini` : 'ADD conf.ini ./conf.ini');
+    l.push('RUN find . | sort > /listing');
+    return lines(l);
+  },
+  ignore(p) {
+    const l = ['FROM bb:latest', 'COPY src /src'];
+    if (p.logs) l.push('COPY *.log /logs/');
+    l.push(p.copyAll ? 'COPY . /app' : 'COPY docs /app/docs');
+    l.push('RUN find /src /app | sort > /listing');
+    return lines(l);
+  },
+  copyflags(p) {
+    const l = ['FROM bb:latest'];
+    if (p.workdir) l.push(`WORKDIR ${p.workdir}`);
+    if (p.user) l.push(`USER ${p.user}`);
+    l.push(p.chownA ? `COPY --chown=${p.chownA} a.txt b.txt ${p.multiDest}` : `COPY a.txt b.txt ${p.multiDest}`);
+    l.push(`COPY a.txt ${p.singleDest}`);
+    l.push(p.chownDir ? `COPY --chown=${p.chownDir} dir ${p.dirDest}` : `COPY dir ${p.dirDest}`);
+    if (p.user) l.push('USER root');
+    l.push('RUN for f in $(find /dest /d /d2 /rel /single.txt /w 2>/dev/null | sort); do stat -c "%u:%g %a %n" "$f"; done > /owners');
+    return lines(l);
+  },
+  shell(p) {
+    const l = ['FROM bb:latest', `ARG NAME=${p.name}`];
+    if (p.envFromArg) l.push('ENV GREETING="hello ${NAME}"');
+    else l.push('ENV GREETING="hello"');
+    if (p.path) l.push('ENV PATH=/opt/bin:$PATH');
+    if (p.shell) l.push(`SHELL ${p.shell}`);
+    l.push(p.form === 'shell' ? 'RUN echo "$GREETING from $NAME" > /greet' : p.form === 'exec' ? 'RUN ["sh", "-c", "echo \\"$GREETING from $NAME\\" > /greet"]' : 'RUN echo "$GREETING" \\\n    "from $NAME" > /greet');
+    l.push(p.second ? 'RUN cat /greet > /copy' : 'RUN ["cp", "/greet", "/copy"]');
+    if (p.entrypoint) l.push(`ENTRYPOINT ${p.entrypoint}`);
+    l.push(`CMD ${p.cmd}`);
     return lines(l);
   },
   tree(p) {
@@ -371,6 +418,121 @@ function stagesFamily(r, pick) {
   };
 }
 
+function addFamily(r, pick) {
+  const p = { workdir: pick(['/srv', '/opt/x']), tarDest: pick(['./assets/', '/srv/assets', '.']), addDir: r() < 0.5, addWild: r() < 0.5, copyTar: r() < 0.4, chown: pick([null, '1000:1000', '1000']) };
+  const files = new Map([['conf.ini', 'a=1\n'], ['files/one.txt', 'one\n'], ['files/sub/two.txt', 'two\n'], ['x.txt', 'x\n'], ['y.txt', 'y\n'], ['README.md', 'readme\n']]);
+  let n = 0;
+  const edits = [
+    ['tar member changed', (st) => { st.tarv += 1; st.tarBody = { ...st.tarBody, 'a.txt': `a${st.tarv}\n` }; }],
+    ['tar rewritten, same members', (st) => { st.tarSame = true; }],
+    ['tar member added', (st) => { st.tarBody = { ...st.tarBody, [`dir/m${++n}.txt`]: 'm\n' }; }],
+    ['tar member removed', (st) => { const ks = Object.keys(st.tarBody).filter((k) => k !== 'a.txt'); if (ks.length) { const b = { ...st.tarBody }; delete b[pick(ks)]; st.tarBody = b; } }],
+    ['edit a file under files/', (st) => st.files.set(pick(['files/one.txt', 'files/sub/two.txt']), `v${++n}\n`)],
+    ['add a file under files/', (st) => st.files.set(`files/new${++n}.txt`, 'new\n')],
+    ['remove a file under files/', (st) => { const xs = [...st.files.keys()].filter((k) => k.startsWith('files/')); if (xs.length > 1) st.files.delete(pick(xs)); }],
+    ['add a .txt', (st) => st.files.set(`z${++n}.txt`, 'z\n')],
+    ['edit a .txt', (st) => st.files.set(pick(['x.txt', 'y.txt']), `t${++n}\n`)],
+    ['edit conf.ini', (st) => st.files.set('conf.ini', `a=${++n}\n`)],
+    ['edit an uncopied file', (st) => st.files.set('README.md', `r${++n}\n`)],
+    ['chmod a file', (st) => { const f = pick(['conf.ini', 'x.txt', 'files/one.txt']); if (st.files.has(f)) st.modes.set(f, (st.modes.get(f) ?? '644') === '644' ? '755' : '644'); }],
+    ['chmod a directory', (st) => { st.dirModes.files = pick(['700', '755', '775']); }],
+    ['ADD dir toggled', (st) => { st.p.addDir = !st.p.addDir; }],
+    ['ADD wildcard toggled', (st) => { st.p.addWild = !st.p.addWild; }],
+    ['COPY of the tar toggled', (st) => { st.p.copyTar = !st.p.copyTar; }],
+    ['tar destination changed', (st) => { st.p.tarDest = pick(['./assets/', '/srv/assets', '.']); }],
+    ['--chown changed', (st) => { st.p.chown = pick([null, '1000:1000', '1000', '0:0']); }],
+    ['WORKDIR changed', (st) => { st.p.workdir = st.p.workdir === '/srv' ? '/opt/x' : '/srv'; }],
+    ['.dockerignore set', (st) => { st.ignore = pick(['files/sub\n', '*.txt\n!x.txt\n', 'files/*.txt\n']); }],
+    ['drop .dockerignore', (st) => { st.ignore = null; }],
+  ];
+  return { p, files, dirs: [], edits, touchable: ['conf.ini', 'x.txt'], tarBody: { 'a.txt': 'a0\n', 'dir/b.txt': 'b\n' }, buildOptions() {} };
+}
+
+function ignoreFamily(r, pick) {
+  const p = { logs: r() < 0.5, copyAll: r() < 0.6 };
+  const files = new Map([
+    ['src/main.c', 'main\n'], ['src/lib/util.c', 'util\n'], ['src/lib/test/util_test.c', 'test\n'], ['src/node_modules/dep/index.js', 'dep\n'],
+    ['docs/guide.md', 'guide\n'], ['docs/keep.md', 'keep\n'], ['docs/api/ref.md', 'ref\n'], ['build/out.bin', 'bin\n'], ['app.log', 'log\n'], ['important.log', 'imp\n'],
+    ['.git/HEAD', 'ref\n'], ['tmp/scratch', 's\n'],
+  ]);
+  const patterns = ['**/node_modules', '*.log', '!important.log', '/build', 'build/', './tmp', '# a comment', ' docs/api ', 'docs/**/*.md', '!docs/keep.md', 'src/*/test', '**/.git', '.git', 'src/lib', '!src/lib/util.c', '**', '!src', 'tmp*', '*/*.md'];
+  let n = 0;
+  const edits = [
+    ['pattern added', (st) => { const cur = st.ignore === null ? [] : st.ignore.split('\n').filter(Boolean); cur.push(pick(patterns)); st.ignore = `${cur.join('\n')}\n`; }],
+    ['pattern removed', (st) => { if (st.ignore === null) return; const cur = st.ignore.split('\n').filter(Boolean); cur.splice(Math.floor(r() * cur.length), 1); st.ignore = cur.length ? `${cur.join('\n')}\n` : null; }],
+    ['patterns reordered', (st) => { if (st.ignore === null) return; st.ignore = `${st.ignore.split('\n').filter(Boolean).reverse().join('\n')}\n`; }],
+    ['drop .dockerignore', (st) => { st.ignore = null; }],
+    ['edit an ignored-or-not file', (st) => { const f = pick([...st.files.keys()].filter((k) => k !== 'Dockerfile' && k !== '.dockerignore')); st.files.set(f, `v${++n}\n`); }],
+    ['add a node_modules file', (st) => st.files.set(`src/lib/node_modules/m${++n}.js`, 'm\n')],
+    ['add a log', (st) => st.files.set(`docs/n${++n}.log`, 'l\n')],
+    ['add a test file', (st) => st.files.set(`src/app/test/t${++n}.c`, 't\n')],
+    ['remove a file', (st) => { const xs = [...st.files.keys()].filter((k) => k !== 'Dockerfile' && k !== '.dockerignore' && k !== 'src/main.c'); st.files.delete(pick(xs)); }],
+    ['add an empty dir', (st) => st.dirs.add(pick(['src/empty', 'docs/api/empty', 'build/empty']))],
+    ['remove empty dirs', (st) => st.dirs.clear()],
+    ['chmod a file', (st) => { const f = pick(['src/main.c', 'docs/keep.md', 'app.log']); if (st.files.has(f)) st.modes.set(f, (st.modes.get(f) ?? '644') === '644' ? '755' : '644'); }],
+    ['logs COPY toggled', (st) => { st.p.logs = !st.p.logs; }],
+    ['COPY . toggled', (st) => { st.p.copyAll = !st.p.copyAll; }],
+  ];
+  return { p, files, dirs: [], edits, touchable: ['src/main.c', 'app.log'], ignore: `${pick(patterns)}\n`, buildOptions() {} };
+}
+
+function copyflagsFamily(r, pick) {
+  const owners = [null, '1000', '1000:1000', 'root', '0:0', 'root:root', '1000:0'];
+  const p = { workdir: pick([null, '/w']), user: pick([null, null, '1000']), chownA: pick(owners), chownDir: pick(owners), multiDest: pick(['/dest/', '/dest/sub/', 'rel/']), singleDest: pick(['/dest/renamed.txt', '/dest/', 'single.txt', '/dest']), dirDest: pick(['/d', '/d/', 'd2', '/dest/dir']) };
+  const files = new Map([['a.txt', 'a\n'], ['b.txt', 'b\n'], ['dir/c.txt', 'c\n'], ['dir/sub/d.txt', 'd\n'], ['other.txt', 'o\n']]);
+  let n = 0;
+  const edits = [
+    ['edit a.txt', (st) => st.files.set('a.txt', `a${++n}\n`)],
+    ['edit b.txt', (st) => st.files.set('b.txt', `b${++n}\n`)],
+    ['edit under dir/', (st) => st.files.set(pick(['dir/c.txt', 'dir/sub/d.txt']), `v${++n}\n`)],
+    ['add under dir/', (st) => st.files.set(`dir/n${++n}.txt`, 'n\n')],
+    ['edit an uncopied file', (st) => st.files.set('other.txt', `o${++n}\n`)],
+    ['chmod a copied file', (st) => { const f = pick(['a.txt', 'dir/c.txt']); if (st.files.has(f)) st.modes.set(f, (st.modes.get(f) ?? '644') === '644' ? '755' : '644'); }],
+    ['chmod dir', (st) => { st.dirModes.dir = pick(['700', '755', '775']); }],
+    ['--chown of the pair changed', (st) => { st.p.chownA = pick(owners); }],
+    ['--chown of the dir changed', (st) => { st.p.chownDir = pick(owners); }],
+    ['pair destination changed', (st) => { st.p.multiDest = pick(['/dest/', '/dest/sub/', 'rel/']); }],
+    ['single destination changed', (st) => { st.p.singleDest = pick(['/dest/renamed.txt', '/dest/', 'single.txt', '/dest']); }],
+    ['dir destination changed', (st) => { st.p.dirDest = pick(['/d', '/d/', 'd2', '/dest/dir']); }],
+    ['USER changed', (st) => { st.p.user = pick([null, '1000', '1000:1000', 'root']); }],
+    ['WORKDIR changed', (st) => { st.p.workdir = pick([null, '/w', '/w/x']); }],
+  ];
+  return { p, files, dirs: [], edits, touchable: ['a.txt', 'dir/c.txt'], buildOptions() {} };
+}
+
+function shellFamily(r, pick) {
+  const shells = [null, '["/bin/sh", "-c"]', '["/bin/sh", "-ec"]', '["sh", "-c"]', '["/bin/ash", "-c"]'];
+  const p = { name: 'world', envFromArg: r() < 0.6, path: r() < 0.3, shell: pick(shells), form: pick(['shell', 'exec', 'continued']), second: r() < 0.5, entrypoint: pick([null, '["sh", "-c"]', 'echo hi']), cmd: pick(['["cat", "/greet"]', 'cat /greet', '["/copy"]']) };
+  const files = new Map([['README.md', 'readme\n']]);
+  let n = 0;
+  const edits = [
+    ['ARG default changed', (st) => { st.p.name = st.p.name === 'world' ? 'there' : 'world'; }],
+    ['ENV from ARG toggled', (st) => { st.p.envFromArg = !st.p.envFromArg; }],
+    ['ENV PATH toggled', (st) => { st.p.path = !st.p.path; }],
+    ['SHELL changed', (st) => { st.p.shell = pick(shells); }],
+    ['RUN form changed', (st) => { st.p.form = pick(['shell', 'exec', 'continued']); }],
+    ['second RUN form switched', (st) => { st.p.second = !st.p.second; }],
+    ['ENTRYPOINT changed', (st) => { st.p.entrypoint = pick([null, '["sh", "-c"]', 'echo hi']); }],
+    ['CMD changed', (st) => { st.p.cmd = pick(['["cat", "/greet"]', 'cat /greet', '["/copy"]']); }],
+    ['edit an uncopied file', (st) => st.files.set('README.md', `r${++n}\n`)],
+  ];
+  return {
+    p, files, dirs: [], edits, touchable: ['README.md'],
+    buildOptions(build, labels) {
+      let buildArgs = this.buildArgs;
+      const ba = r();
+      if (ba < 0.2) buildArgs = { NAME: pick(['world', 'there', 'x y']) };
+      else if (ba < 0.27) buildArgs = { GREETING: 'overridden' };
+      else if (ba < 0.35) buildArgs = undefined;
+      this.buildArgs = buildArgs;
+      if (buildArgs) {
+        build.buildArgs = { ...buildArgs };
+        labels.push(`--build-arg ${Object.entries(buildArgs).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+      }
+    },
+  };
+}
+
 const DESCRIPTIONS = {
   single: 'a single-stage deps-first Dockerfile',
   multi: 'a three-stage deps/builder/final Dockerfile',
@@ -381,8 +543,8 @@ function makeScenario(round, index, seed) {
   const r = rng(seed);
   const pick = (xs) => xs[Math.floor(r() * xs.length)];
   const family = ROUNDS[round].family(index);
-  const fam = { tree: treeFamily, meta: metaFamily, stages: stagesFamily }[family]?.(r, pick) ?? appFamily(family, r, pick);
-  let s = { files: fam.files, modes: new Map(), dirs: new Set(fam.dirs), p: fam.p, ignore: null, links: {}, dirModes: {}, tarBody: fam.tarBody, tarv: 0, tarSame: false };
+  const fam = { tree: treeFamily, meta: metaFamily, stages: stagesFamily, add: addFamily, ignore: ignoreFamily, copyflags: copyflagsFamily, shell: shellFamily }[family]?.(r, pick) ?? appFamily(family, r, pick);
+  let s = { files: fam.files, modes: new Map(), dirs: new Set(fam.dirs), p: fam.p, ignore: fam.ignore ?? null, links: {}, dirModes: {}, tarBody: fam.tarBody, tarv: 0, tarSame: false };
   const render = (st) => {
     st.files.set('Dockerfile', DOCKERFILES[family](st.p));
     if (st.ignore === null) st.files.delete('.dockerignore');
@@ -438,6 +600,10 @@ function makeScenario(round, index, seed) {
   const description = {
     tree: `Seeded random scenario (${round}, seed ${seed}): COPY of directory trees, wildcards and a JSON-form source, then ${rebuilds} rebuilds with random edits of file and directory modes, files added and removed below copied dirs, empty dirs, .dockerignore patterns with exceptions, source spellings, and reverts.`,
     meta: `Seeded random scenario (${round}, seed ${seed}): a parent stage with ONBUILD triggers under a global ARG, a child with ARG/ENV chains, LABEL, EXPOSE, USER, HEALTHCHECK, STOPSIGNAL and CMD, then ${rebuilds} rebuilds with random edits of those instructions, the copied files and build args (declared, derived, undeclared, the base tag), and reverts.`,
+    add: `Seeded random scenario (${round}, seed ${seed}): ADD of a local tar (rewritten, members changed, added, removed), of a directory and of a wildcard, ADD --chown and a COPY of the tar, then ${rebuilds} rebuilds with random edits, destination and flag changes, .dockerignore, and reverts.`,
+    ignore: `Seeded random scenario (${round}, seed ${seed}): .dockerignore patterns (**, !, leading / and ./, trailing /, comments, spaces) over a nested tree copied by COPY src, *.log and COPY ., then ${rebuilds} rebuilds adding, removing and reordering patterns and editing, adding and removing files and empty dirs, and reverts.`,
+    copyflags: `Seeded random scenario (${round}, seed ${seed}): COPY of two files, one file and a directory with --chown spellings (ids, names, user:group) to absolute, relative, trailing-slash and renaming destinations under USER and WORKDIR, then ${rebuilds} rebuilds with random edits of those and of the files, modes, and reverts.`,
+    shell: `Seeded random scenario (${round}, seed ${seed}): ARG and ENV expansion into shell-form, exec-form and continued RUNs under SHELL variants, ENTRYPOINT and CMD forms, then ${rebuilds} rebuilds with random edits of those, build args (declared, and one naming an ENV), and reverts.`,
     stages: `Seeded random scenario (${round}, seed ${seed}): base/build/test/final stages (FROM <stage>, COPY --from by name, index and image, outputs that change or stay byte-identical), then ${rebuilds} rebuilds with random source and test edits, stage edits, .dockerignore and --target, and reverts.`,
   }[family] ?? `Seeded random scenario (${round}, seed ${seed}): ${DESCRIPTIONS[family]} and ${rebuilds} rebuilds, each with one to three random edits of the kinds the held-back suite covers (copied and uncopied files, ${family === 'base-dev-prod' ? 'symlinks, tar rewrites, ' : ''}modes, .dockerignore, wildcards, empty dirs, build args, ENV/USER/WORKDIR/SHELL, exec vs shell form, --target, base image, reverts).`;
   return {

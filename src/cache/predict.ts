@@ -141,9 +141,10 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
       rootOf.set(i, root);
       ranWithoutLookup.add(i);
       // Stored under this very key (nothing of its own changed), or else compared with its closest record.
-      const previous = store.has(key.digest) ? undefined : closestRecord(store, step, opts.stepId(step));
+      const stored = store.has(key.digest);
+      const previous = stored ? undefined : closestRecord(store, step, opts.stepId(step));
       const reason: MissReason =
-        store.has(key.digest) || previous
+        stored || previous
           ? { cause: 'knock-on', changes: previous ? diffParts(previous, step, store) : [], follows: pointer(result.steps[root]!) }
           : { cause: 'cold', changes: [], follows: null };
       out.push({ cached: false, reason });
