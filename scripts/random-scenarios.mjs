@@ -174,6 +174,13 @@ function clone(s) {
   return { ...s, files: new Map(s.files), modes: new Map(s.modes), dirs: new Set(s.dirs), p: { ...s.p }, links: { ...s.links }, dirModes: { ...s.dirModes } };
 }
 
+/** Gives a build its --build-arg values (they stay until changed) and says so in its label. */
+function useBuildArgs(build, labels, buildArgs) {
+  if (!buildArgs) return;
+  build.buildArgs = { ...buildArgs };
+  labels.push(`--build-arg ${Object.entries(buildArgs).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+}
+
 /** A build's edit ops that turn context `from` into `to` (scenario.mjs applies write, tar, symlink, delete, mkdir, chmod). */
 function diff(from, to) {
   const write = {};
@@ -271,10 +278,7 @@ function appFamily(family, r, pick) {
       else if (ba < 0.22) buildArgs = { UNDECLARED: 'x' };
       else if (ba < 0.3) buildArgs = undefined;
       this.buildArgs = buildArgs;
-      if (buildArgs) {
-        build.buildArgs = { ...buildArgs };
-        labels.push(`--build-arg ${Object.entries(buildArgs).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-      }
+      useBuildArgs(build, labels, buildArgs);
       if (bdp && ba >= 0.3 && ba < 0.36) {
         build.buildArgs = { ...(build.buildArgs ?? {}), BASE: 'bb:v2' };
         labels.push('--build-arg BASE=bb:v2');
@@ -324,10 +328,7 @@ function treeFamily(r, pick) {
       if (ba < 0.05) buildArgs = { UNDECLARED: 'x' };
       else if (ba < 0.1) buildArgs = undefined;
       this.buildArgs = buildArgs;
-      if (buildArgs) {
-        build.buildArgs = { ...buildArgs };
-        labels.push(`--build-arg ${Object.entries(buildArgs).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-      }
+      useBuildArgs(build, labels, buildArgs);
     },
   };
 }
@@ -372,10 +373,7 @@ function metaFamily(r, pick) {
       else if (ba < 0.35) buildArgs = { UNDECLARED: 'x' };
       else if (ba < 0.45) buildArgs = undefined;
       this.buildArgs = buildArgs;
-      if (buildArgs) {
-        build.buildArgs = { ...buildArgs };
-        labels.push(`--build-arg ${Object.entries(buildArgs).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-      }
+      useBuildArgs(build, labels, buildArgs);
       if (r() < 0.1) {
         build.target = 'parent';
         labels.push('--target parent');
@@ -525,10 +523,7 @@ function shellFamily(r, pick) {
       else if (ba < 0.27) buildArgs = { GREETING: 'overridden' };
       else if (ba < 0.35) buildArgs = undefined;
       this.buildArgs = buildArgs;
-      if (buildArgs) {
-        build.buildArgs = { ...buildArgs };
-        labels.push(`--build-arg ${Object.entries(buildArgs).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-      }
+      useBuildArgs(build, labels, buildArgs);
     },
   };
 }
