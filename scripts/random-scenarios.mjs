@@ -11,6 +11,8 @@
 //   node scripts/random-scenarios.mjs r27   # 14: .dockerignore patterns over nested trees
 //   node scripts/random-scenarios.mjs r28   # 14: COPY --chown spellings, destinations, USER and WORKDIR
 //   node scripts/random-scenarios.mjs r29   # 14: SHELL, exec and shell forms, ARG/ENV expansion
+//   node scripts/random-scenarios.mjs r30   # 14: --no-cache and --target over WORKDIR chains and stages
+//   node scripts/random-scenarios.mjs r31   # 12: RUN --mount (bind from context and stage, cache, tmpfs)
 //   node scripts/random-scenarios.mjs r21 OUT_DIR   # somewhere else
 //
 // Each build applies random edits to a model of the context (files, modes, empty directories,
@@ -29,6 +31,8 @@ const ROUNDS = {
   r27: { count: 14, seed: 2700, family: () => 'ignore' },
   r28: { count: 14, seed: 2800, family: () => 'copyflags' },
   r29: { count: 14, seed: 2900, family: () => 'shell' },
+  r30: { count: 14, seed: 3000, family: () => 'nocache' },
+  r31: { count: 12, seed: 3100, family: () => 'mounts' },
 };
 
 /** mulberry32: small, seedable, the same sequence on every machine. */
@@ -156,6 +160,29 @@ const DOCKERFILES = {
     l.push(p.second ? 'RUN cat /greet > /copy' : 'RUN ["cp", "/greet", "/copy"]');
     if (p.entrypoint) l.push(`ENTRYPOINT ${p.entrypoint}`);
     l.push(`CMD ${p.cmd}`);
+    return lines(l);
+  },
+  nocache(p) {
+    const l = ['FROM bb:latest AS base'];
+    if (p.baseWorkdir) l.push('WORKDIR /base');
+    l.push(`RUN echo ${p.word} > /word`);
+    if (p.trailingWorkdir) l.push('WORKDIR /after');
+    l.push('', `FROM ${p.childFrom} AS child`);
+    if (p.onbuild) l.push('ONBUILD RUN echo triggered > /trig');
+    l.push('WORKDIR /child', 'COPY a.txt ./');
+    if (p.midWorkdir) l.push('WORKDIR /child/sub');
+    l.push('RUN cat ../a.txt > out 2>/dev/null || cat a.txt > out', '');
+    l.push('FROM child AS final');
+    l.push('WORKDIR /final', `COPY --from=${p.fromStage} /word /word`, 'COPY b.txt ./');
+    return lines(l);
+  },
+  mounts(p) {
+    const l = ['FROM bb:latest AS gen', `RUN mkdir /out && echo ${p.word} > /out/data`, '', 'FROM bb:latest', 'WORKDIR /w'];
+    l.push(p.bindContext ? 'RUN --mount=type=bind,source=src,target=/mnt/src cat /mnt/src/*.txt > /w/all' : 'COPY src/ /w/src/');
+    l.push(`RUN --mount=type=bind,from=gen,source=/out,target=/mnt/gen${p.rw ? ',rw' : ''} cat /mnt/gen/data > /w/gen`);
+    if (p.cache) l.push(`RUN --mount=type=cache,target=/var/cache/app${p.cacheId ? `,id=${p.cacheId}` : ''} ls /var/cache/app > /w/cache-list`);
+    if (p.tmpfs) l.push('RUN --mount=type=tmpfs,target=/scratch echo hi > /scratch/x && ls /scratch > /w/scratch-list');
+    l.push('RUN ls /w > /listing');
     return lines(l);
   },
   tree(p) {
@@ -528,6 +555,58 @@ function shellFamily(r, pick) {
   };
 }
 
+function nocacheFamily(r, pick) {
+  const p = { baseWorkdir: r() < 0.5, trailingWorkdir: r() < 0.5, word: 'one', childFrom: pick(['base', 'bb:latest']), onbuild: false, midWorkdir: r() < 0.5, fromStage: pick(['base', 'child']) };
+  const files = new Map([['a.txt', 'a\n'], ['b.txt', 'b\n']]);
+  let n = 0;
+  const edits = [
+    ['edit a.txt', (st) => st.files.set('a.txt', `a${++n}\n`)],
+    ['edit b.txt', (st) => st.files.set('b.txt', `b${++n}\n`)],
+    ['base output changed', (st) => { st.p.word = st.p.word === 'one' ? 'two' : 'one'; }],
+    ['base WORKDIR toggled', (st) => { st.p.baseWorkdir = !st.p.baseWorkdir; }],
+    ['trailing WORKDIR toggled', (st) => { st.p.trailingWorkdir = !st.p.trailingWorkdir; }],
+    ['child FROM switched', (st) => { st.p.childFrom = st.p.childFrom === 'base' ? 'bb:latest' : 'base'; }],
+    ['mid WORKDIR toggled', (st) => { st.p.midWorkdir = !st.p.midWorkdir; }],
+    ['COPY --from stage switched', (st) => { st.p.fromStage = st.p.fromStage === 'base' ? 'child' : 'base'; }],
+    ['chmod a.txt', (st) => st.modes.set('a.txt', (st.modes.get('a.txt') ?? '644') === '644' ? '755' : '644')],
+  ];
+  return {
+    p, files, dirs: [], edits, touchable: ['a.txt'],
+    buildOptions(build, labels) {
+      if (r() < 0.35) {
+        build.noCache = true;
+        labels.push('--no-cache');
+      }
+      if (r() < 0.3) {
+        build.target = pick(['base', 'child', 'final']);
+        labels.push(`--target ${build.target}`);
+      }
+    },
+  };
+}
+
+function mountsFamily(r, pick) {
+  const p = { word: 'one', bindContext: r() < 0.6, rw: r() < 0.3, cache: r() < 0.5, cacheId: pick([null, 'app']), tmpfs: r() < 0.4 };
+  const files = new Map([['src/a.txt', 'a\n'], ['src/b.txt', 'b\n'], ['src/notes.md', 'notes\n'], ['README.md', 'readme\n']]);
+  let n = 0;
+  const edits = [
+    ['edit a mounted file', (st) => st.files.set(pick(['src/a.txt', 'src/b.txt']), `v${++n}\n`)],
+    ['edit a mounted file no RUN reads', (st) => st.files.set('src/notes.md', `notes ${++n}\n`)],
+    ['add a mounted file', (st) => st.files.set(`src/n${++n}.txt`, 'n\n')],
+    ['edit an uncopied file', (st) => st.files.set('README.md', `r${++n}\n`)],
+    ['chmod a mounted file', (st) => { const f = pick(['src/a.txt', 'src/notes.md']); if (st.files.has(f)) st.modes.set(f, (st.modes.get(f) ?? '644') === '644' ? '755' : '644'); }],
+    ['stage output changed', (st) => { st.p.word = st.p.word === 'one' ? 'two' : 'one'; }],
+    ['bind mount vs COPY switched', (st) => { st.p.bindContext = !st.p.bindContext; }],
+    ['rw toggled', (st) => { st.p.rw = !st.p.rw; }],
+    ['cache mount toggled', (st) => { st.p.cache = !st.p.cache; }],
+    ['cache id changed', (st) => { st.p.cacheId = st.p.cacheId ? null : 'app'; }],
+    ['tmpfs toggled', (st) => { st.p.tmpfs = !st.p.tmpfs; }],
+    ['.dockerignore set', (st) => { st.ignore = pick(['src/*.md\n', 'src/b.txt\n']); }],
+    ['drop .dockerignore', (st) => { st.ignore = null; }],
+  ];
+  return { p, files, dirs: [], edits, touchable: ['src/a.txt'], buildOptions() {} };
+}
+
 const DESCRIPTIONS = {
   single: 'a single-stage deps-first Dockerfile',
   multi: 'a three-stage deps/builder/final Dockerfile',
@@ -538,7 +617,7 @@ function makeScenario(round, index, seed) {
   const r = rng(seed);
   const pick = (xs) => xs[Math.floor(r() * xs.length)];
   const family = ROUNDS[round].family(index);
-  const fam = { tree: treeFamily, meta: metaFamily, stages: stagesFamily, add: addFamily, ignore: ignoreFamily, copyflags: copyflagsFamily, shell: shellFamily }[family]?.(r, pick) ?? appFamily(family, r, pick);
+  const fam = { tree: treeFamily, meta: metaFamily, stages: stagesFamily, add: addFamily, ignore: ignoreFamily, copyflags: copyflagsFamily, shell: shellFamily, nocache: nocacheFamily, mounts: mountsFamily }[family]?.(r, pick) ?? appFamily(family, r, pick);
   let s = { files: fam.files, modes: new Map(), dirs: new Set(fam.dirs), p: fam.p, ignore: fam.ignore ?? null, links: {}, dirModes: {}, tarBody: fam.tarBody, tarv: 0, tarSame: false };
   const render = (st) => {
     st.files.set('Dockerfile', DOCKERFILES[family](st.p));
@@ -599,6 +678,8 @@ function makeScenario(round, index, seed) {
     ignore: `Seeded random scenario (${round}, seed ${seed}): .dockerignore patterns (**, !, leading / and ./, trailing /, comments, spaces) over a nested tree copied by COPY src, *.log and COPY ., then ${rebuilds} rebuilds adding, removing and reordering patterns and editing, adding and removing files and empty dirs, and reverts.`,
     copyflags: `Seeded random scenario (${round}, seed ${seed}): COPY of two files, one file and a directory with --chown spellings (ids, names, user:group) to absolute, relative, trailing-slash and renaming destinations under USER and WORKDIR, then ${rebuilds} rebuilds with random edits of those and of the files, modes, and reverts.`,
     shell: `Seeded random scenario (${round}, seed ${seed}): ARG and ENV expansion into shell-form, exec-form and continued RUNs under SHELL variants, ENTRYPOINT and CMD forms, then ${rebuilds} rebuilds with random edits of those, build args (declared, and one naming an ENV), and reverts.`,
+    nocache: `Seeded random scenario (${round}, seed ${seed}): WORKDIRs placed after FROM, after RUN and COPY, and first in a stage built FROM another, then ${rebuilds} rebuilds with frequent --no-cache and --target, random edits of files, stage outputs and WORKDIR placement, and reverts.`,
+    mounts: `Seeded random scenario (${round}, seed ${seed}): RUN --mount of context and stage directories (read-only and rw), a cache mount and a tmpfs, then ${rebuilds} rebuilds with random edits of mounted files, the source stage's output, the mount options, .dockerignore, and reverts. The classic builder rejects --mount.`,
     stages: `Seeded random scenario (${round}, seed ${seed}): base/build/test/final stages (FROM <stage>, COPY --from by name, index and image, outputs that change or stay byte-identical), then ${rebuilds} rebuilds with random source and test edits, stage edits, .dockerignore and --target, and reverts.`,
   }[family] ?? `Seeded random scenario (${round}, seed ${seed}): ${DESCRIPTIONS[family]} and ${rebuilds} rebuilds, each with one to three random edits of the kinds the held-back suite covers (copied and uncopied files, ${family === 'base-dev-prod' ? 'symlinks, tar rewrites, ' : ''}modes, .dockerignore, wildcards, empty dirs, build args, ENV/USER/WORKDIR/SHELL, exec vs shell form, --target, base image, reverts).`;
   return {
