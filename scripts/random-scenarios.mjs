@@ -13,6 +13,8 @@
 //   node scripts/random-scenarios.mjs r29   # 14: SHELL, exec and shell forms, ARG/ENV expansion
 //   node scripts/random-scenarios.mjs r30   # 14: --no-cache and --target over WORKDIR chains and stages
 //   node scripts/random-scenarios.mjs r31   # 12: RUN --mount (bind from context and stage, cache, tmpfs)
+//   node scripts/random-scenarios.mjs r32   # 12: builds that fail and recover (missing, excluded, unknown stage)
+//   node scripts/random-scenarios.mjs r33   # 12: identical steps in several stages (merged or deduplicated)
 //   node scripts/random-scenarios.mjs r21 OUT_DIR   # somewhere else
 //
 // Each build applies random edits to a model of the context (files, modes, empty directories,
@@ -33,6 +35,8 @@ const ROUNDS = {
   r29: { count: 14, seed: 2900, family: () => 'shell' },
   r30: { count: 14, seed: 3000, family: () => 'nocache' },
   r31: { count: 12, seed: 3100, family: () => 'mounts' },
+  r32: { count: 12, seed: 3200, family: () => 'errors' },
+  r33: { count: 12, seed: 3300, family: () => 'dedup' },
 };
 
 /** mulberry32: small, seedable, the same sequence on every machine. */
@@ -183,6 +187,21 @@ const DOCKERFILES = {
     if (p.cache) l.push(`RUN --mount=type=cache,target=/var/cache/app${p.cacheId ? `,id=${p.cacheId}` : ''} ls /var/cache/app > /w/cache-list`);
     if (p.tmpfs) l.push('RUN --mount=type=tmpfs,target=/scratch echo hi > /scratch/x && ls /scratch > /w/scratch-list');
     l.push('RUN ls /w > /listing');
+    return lines(l);
+  },
+  errors(p) {
+    const l = ['FROM bb:latest AS tools', 'RUN mkdir /t && echo tool > /t/tool', '', 'FROM bb:latest', 'WORKDIR /app'];
+    l.push(`COPY ${p.sources.join(' ')} ./`);
+    l.push(`COPY --from=${p.from} /t/tool /usr/bin/tool`);
+    if (p.failingRun) l.push('RUN test -f /app/required.txt');
+    l.push('RUN ls /app > /listing');
+    return lines(l);
+  },
+  dedup(p) {
+    const stage = (name, base) => [`FROM ${base} AS ${name}`, p.sameRun ? 'RUN echo shared > /shared' : `RUN echo ${name} > /shared`, `COPY ${p.copy} /c/`, ''];
+    const l = [...stage('one', 'bb:latest'), ...stage('two', p.twoBase)];
+    l.push('FROM bb:latest', 'COPY --from=one /shared /one', 'COPY --from=two /shared /two');
+    if (p.sameRunFinal) l.push('RUN echo shared > /shared');
     return lines(l);
   },
   tree(p) {
@@ -607,6 +626,60 @@ function mountsFamily(r, pick) {
   return { p, files, dirs: [], edits, touchable: ['src/a.txt'], buildOptions() {} };
 }
 
+function errorsFamily(r, pick) {
+  const p = { sources: ['a.txt'], from: 'tools', failingRun: r() < 0.4 };
+  const files = new Map([['a.txt', 'a\n'], ['b.txt', 'b\n'], ['required.txt', 'r\n']]);
+  let n = 0;
+  const edits = [
+    ['source added to COPY', (st) => { const add = pick(['b.txt', 'required.txt', 'missing.txt', '*.md', 'c*.txt']); if (!st.p.sources.includes(add)) st.p.sources = [...st.p.sources, add]; }],
+    ['source dropped from COPY', (st) => { if (st.p.sources.length > 1) st.p.sources = st.p.sources.slice(0, -1); }],
+    ['a file created', (st) => st.files.set(pick(['missing.txt', 'c1.txt', 'notes.md']), `x${++n}\n`)],
+    ['a file deleted', (st) => { const f = pick(['b.txt', 'required.txt', 'missing.txt', 'c1.txt', 'notes.md']); st.files.delete(f); st.modes.delete(f); }],
+    ['a file edited', (st) => st.files.set(pick(['a.txt', 'b.txt', 'required.txt']), `v${++n}\n`)],
+    ['--from changed', (st) => { st.p.from = pick(['tools', '0', 'Tools', 'nosuch', 'bb:v2']); }],
+    ['failing RUN toggled', (st) => { st.p.failingRun = !st.p.failingRun; }],
+    ['.dockerignore set', (st) => { st.ignore = pick(['b.txt\n', 'required.txt\n', '*.md\n', '*.txt\n!a.txt\n']); }],
+    ['drop .dockerignore', (st) => { st.ignore = null; }],
+  ];
+  return {
+    p, files, dirs: [], edits, touchable: ['a.txt'],
+    buildOptions(build, labels) {
+      if (r() < 0.15) {
+        build.target = pick(['tools', 'nosuch']);
+        labels.push(`--target ${build.target}`);
+      }
+    },
+  };
+}
+
+function dedupFamily(r, pick) {
+  const p = { sameRun: r() < 0.7, twoBase: pick(['bb:latest', 'bb:v1', 'bb:v2']), copy: pick(['a.txt', 'dir', 'a.txt dir/x.txt']), sameRunFinal: r() < 0.5 };
+  const files = new Map([['a.txt', 'a\n'], ['dir/x.txt', 'x\n'], ['dir/y.txt', 'y\n']]);
+  let n = 0;
+  const edits = [
+    ['edit a.txt', (st) => st.files.set('a.txt', `a${++n}\n`)],
+    ['edit under dir/', (st) => st.files.set(pick(['dir/x.txt', 'dir/y.txt']), `v${++n}\n`)],
+    ['chmod a.txt', (st) => st.modes.set('a.txt', (st.modes.get('a.txt') ?? '644') === '644' ? '755' : '644')],
+    ['same RUN toggled', (st) => { st.p.sameRun = !st.p.sameRun; }],
+    ['second base changed', (st) => { st.p.twoBase = pick(['bb:latest', 'bb:v1', 'bb:v2']); }],
+    ['COPY sources changed', (st) => { st.p.copy = pick(['a.txt', 'dir', 'a.txt dir/x.txt']); }],
+    ['final RUN toggled', (st) => { st.p.sameRunFinal = !st.p.sameRunFinal; }],
+  ];
+  return {
+    p, files, dirs: [], edits, touchable: ['a.txt'],
+    buildOptions(build, labels) {
+      if (r() < 0.15) {
+        build.target = pick(['one', 'two']);
+        labels.push(`--target ${build.target}`);
+      }
+      if (r() < 0.1) {
+        build.noCache = true;
+        labels.push('--no-cache');
+      }
+    },
+  };
+}
+
 const DESCRIPTIONS = {
   single: 'a single-stage deps-first Dockerfile',
   multi: 'a three-stage deps/builder/final Dockerfile',
@@ -617,7 +690,7 @@ function makeScenario(round, index, seed) {
   const r = rng(seed);
   const pick = (xs) => xs[Math.floor(r() * xs.length)];
   const family = ROUNDS[round].family(index);
-  const fam = { tree: treeFamily, meta: metaFamily, stages: stagesFamily, add: addFamily, ignore: ignoreFamily, copyflags: copyflagsFamily, shell: shellFamily, nocache: nocacheFamily, mounts: mountsFamily }[family]?.(r, pick) ?? appFamily(family, r, pick);
+  const fam = { tree: treeFamily, meta: metaFamily, stages: stagesFamily, add: addFamily, ignore: ignoreFamily, copyflags: copyflagsFamily, shell: shellFamily, nocache: nocacheFamily, mounts: mountsFamily, errors: errorsFamily, dedup: dedupFamily }[family]?.(r, pick) ?? appFamily(family, r, pick);
   let s = { files: fam.files, modes: new Map(), dirs: new Set(fam.dirs), p: fam.p, ignore: fam.ignore ?? null, links: {}, dirModes: {}, tarBody: fam.tarBody, tarv: 0, tarSame: false };
   const render = (st) => {
     st.files.set('Dockerfile', DOCKERFILES[family](st.p));
@@ -680,6 +753,8 @@ function makeScenario(round, index, seed) {
     shell: `Seeded random scenario (${round}, seed ${seed}): ARG and ENV expansion into shell-form, exec-form and continued RUNs under SHELL variants, ENTRYPOINT and CMD forms, then ${rebuilds} rebuilds with random edits of those, build args (declared, and one naming an ENV), and reverts.`,
     nocache: `Seeded random scenario (${round}, seed ${seed}): WORKDIRs placed after FROM, after RUN and COPY, and first in a stage built FROM another, then ${rebuilds} rebuilds with frequent --no-cache and --target, random edits of files, stage outputs and WORKDIR placement, and reverts.`,
     mounts: `Seeded random scenario (${round}, seed ${seed}): RUN --mount of context and stage directories (read-only and rw), a cache mount and a tmpfs, then ${rebuilds} rebuilds with random edits of mounted files, the source stage's output, the mount options, .dockerignore, and reverts. The classic builder rejects --mount.`,
+    errors: `Seeded random scenario (${round}, seed ${seed}): COPY sources that go missing, match nothing or are excluded, a --from naming a stage, an index, another case, no stage or an image, a RUN that fails, then ${rebuilds} rebuilds that break and repair the build at random, and reverts.`,
+    dedup: `Seeded random scenario (${round}, seed ${seed}): two stages with identical or differing RUN and COPY steps on the same or other base images, copied into a final stage that may repeat the RUN, then ${rebuilds} rebuilds with random edits, --target and --no-cache, and reverts.`,
     stages: `Seeded random scenario (${round}, seed ${seed}): base/build/test/final stages (FROM <stage>, COPY --from by name, index and image, outputs that change or stay byte-identical), then ${rebuilds} rebuilds with random source and test edits, stage edits, .dockerignore and --target, and reverts.`,
   }[family] ?? `Seeded random scenario (${round}, seed ${seed}): ${DESCRIPTIONS[family]} and ${rebuilds} rebuilds, each with one to three random edits of the kinds the held-back suite covers (copied and uncopied files, ${family === 'base-dev-prod' ? 'symlinks, tar rewrites, ' : ''}modes, .dockerignore, wildcards, empty dirs, build args, ENV/USER/WORKDIR/SHELL, exec vs shell form, --target, base image, reverts).`;
   return {

@@ -354,6 +354,25 @@ WORKDIR /build/sub
     ]);
   });
 
+  it('--no-cache: of two steps with one key in this build, one runs and the other shares its result (recorded: cache-r33-random-dedup-07)', async () => {
+    const p = project(`FROM bb:latest AS one
+RUN echo shared > /shared
+
+FROM bb:v1 AS two
+RUN echo shared > /shared
+
+FROM bb:latest
+COPY --from=one /shared /one
+COPY --from=two /shared /two
+`);
+    await p.build();
+    const sim = await p.build({ record: false, noCache: true });
+    expect(verdicts(sim).filter((v) => v.instruction.startsWith('RUN')).map((v) => [v.cached, v.cause ?? null])).toEqual([
+      [false, 'no-cache'],
+      [true, null],
+    ]);
+  });
+
   it('--no-cache-filter: steps chained on the bypassed stage miss; a COPY --from of its unchanged output hits by content', async () => {
     const p = project(`FROM bb:latest AS builder
 RUN mkdir /out && echo same > /out/gen

@@ -108,8 +108,18 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
       (opts.noCache || (step.stage.name !== null && filter.has(step.stage.name.toLowerCase()))) &&
       (result.builder === 'classic' ? step.kind !== 'FROM' : ['RUN', 'COPY', 'ADD'].includes(step.kind));
     const parentIndex = key.parent ? byDigest.get(key.parent) : undefined;
+    // An identical step earlier in this build (see below for the classic builder).
+    const builtEarlier = step.kind !== 'FROM' && byDigest.has(key.digest);
     if (!byDigest.has(key.digest)) byDigest.set(key.digest, i);
 
+    // BuildKit shares a result computed in this build even under --no-cache: of two stages with one
+    // key (`FROM bb:v1` and `FROM bb:latest` are one image), one runs and the other is CACHED
+    // (recorded: cache-r33-random-dedup-07). The result still ran without a lookup.
+    if (bypass && !classic && builtEarlier) {
+      out.push({ cached: true, reason: null });
+      ranWithoutLookup.add(i);
+      return;
+    }
     // --no-cache first: the classic builder does no lookups at all then (every step is its own reason).
     if (bypass) {
       out.push({ cached: false, reason: { cause: 'no-cache', changes: [], follows: null } });
@@ -151,8 +161,8 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
       return;
     }
     // An identical step earlier in this build: the classic builder finds the image it just committed
-    // (recorded: cache-identical-stages-dedup). BuildKit merges such steps instead (vertex false).
-    const builtEarlier = step.kind !== 'FROM' && byDigest.has(key.digest) && byDigest.get(key.digest)! < i;
+    // (recorded: cache-identical-stages-dedup). BuildKit merges identical definitions (vertex false);
+    // equal keys from different definitions hit.
     if (classic) {
       const parentImage = parentImageOf(key);
       const found = builtEarlier ? undefined : store.classicImages(key.digest).reverse().find((img) => img.parent === parentImage);
