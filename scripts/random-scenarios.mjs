@@ -15,6 +15,7 @@
 //   node scripts/random-scenarios.mjs r31   # 12: RUN --mount (bind from context and stage, cache, tmpfs)
 //   node scripts/random-scenarios.mjs r32   # 12: builds that fail and recover (missing, excluded, unknown stage)
 //   node scripts/random-scenarios.mjs r33   # 12: identical steps in several stages (merged or deduplicated)
+//   node scripts/random-scenarios.mjs r34   # 10: twin stages with WORKDIRs under frequent --no-cache
 //   node scripts/random-scenarios.mjs r21 OUT_DIR   # somewhere else
 //
 // Each build applies random edits to a model of the context (files, modes, empty directories,
@@ -37,6 +38,7 @@ const ROUNDS = {
   r31: { count: 12, seed: 3100, family: () => 'mounts' },
   r32: { count: 12, seed: 3200, family: () => 'errors' },
   r33: { count: 12, seed: 3300, family: () => 'dedup' },
+  r34: { count: 10, seed: 3400, family: () => 'twins' },
 };
 
 /** mulberry32: small, seedable, the same sequence on every machine. */
@@ -202,6 +204,17 @@ const DOCKERFILES = {
     const l = [...stage('one', 'bb:latest'), ...stage('two', p.twoBase)];
     l.push('FROM bb:latest', 'COPY --from=one /shared /one', 'COPY --from=two /shared /two');
     if (p.sameRunFinal) l.push('RUN echo shared > /shared');
+    return lines(l);
+  },
+  twins(p) {
+    const stage = (name, base) => {
+      const l = [`FROM ${base} AS ${name}`, `RUN echo ${p.word} > /shared`];
+      if (p.workdir) l.push('WORKDIR /work');
+      l.push(`COPY ${name === 'one' || p.sameCopy ? 'a.txt' : 'b.txt'} ./`, '');
+      return l;
+    };
+    const l = [...stage('one', 'bb:latest'), ...stage('two', p.twoBase)];
+    l.push('FROM bb:latest', 'COPY --from=one /shared /one', 'COPY --from=two /shared /two');
     return lines(l);
   },
   tree(p) {
@@ -680,6 +693,29 @@ function dedupFamily(r, pick) {
   };
 }
 
+function twinsFamily(r, pick) {
+  const p = { word: 'w', workdir: r() < 0.8, sameCopy: r() < 0.6, twoBase: pick(['bb:v1', 'bb:v1', 'bb:latest', 'bb:v2']) };
+  const files = new Map([['a.txt', 'a\n'], ['b.txt', 'b\n']]);
+  let n = 0;
+  const edits = [
+    ['edit a.txt', (st) => st.files.set('a.txt', `a${++n}\n`)],
+    ['edit b.txt', (st) => st.files.set('b.txt', `b${++n}\n`)],
+    ['RUN output changed', (st) => { st.p.word = st.p.word === 'w' ? 'v' : 'w'; }],
+    ['WORKDIR toggled', (st) => { st.p.workdir = !st.p.workdir; }],
+    ['second COPY source switched', (st) => { st.p.sameCopy = !st.p.sameCopy; }],
+    ['second base changed', (st) => { st.p.twoBase = pick(['bb:v1', 'bb:latest', 'bb:v2']); }],
+  ];
+  return {
+    p, files, dirs: [], edits, touchable: ['a.txt'],
+    buildOptions(build, labels) {
+      if (r() < 0.5) {
+        build.noCache = true;
+        labels.push('--no-cache');
+      }
+    },
+  };
+}
+
 const DESCRIPTIONS = {
   single: 'a single-stage deps-first Dockerfile',
   multi: 'a three-stage deps/builder/final Dockerfile',
@@ -690,7 +726,7 @@ function makeScenario(round, index, seed) {
   const r = rng(seed);
   const pick = (xs) => xs[Math.floor(r() * xs.length)];
   const family = ROUNDS[round].family(index);
-  const fam = { tree: treeFamily, meta: metaFamily, stages: stagesFamily, add: addFamily, ignore: ignoreFamily, copyflags: copyflagsFamily, shell: shellFamily, nocache: nocacheFamily, mounts: mountsFamily, errors: errorsFamily, dedup: dedupFamily }[family]?.(r, pick) ?? appFamily(family, r, pick);
+  const fam = { tree: treeFamily, meta: metaFamily, stages: stagesFamily, add: addFamily, ignore: ignoreFamily, copyflags: copyflagsFamily, shell: shellFamily, nocache: nocacheFamily, mounts: mountsFamily, errors: errorsFamily, dedup: dedupFamily, twins: twinsFamily }[family]?.(r, pick) ?? appFamily(family, r, pick);
   let s = { files: fam.files, modes: new Map(), dirs: new Set(fam.dirs), p: fam.p, ignore: fam.ignore ?? null, links: {}, dirModes: {}, tarBody: fam.tarBody, tarv: 0, tarSame: false };
   const render = (st) => {
     st.files.set('Dockerfile', DOCKERFILES[family](st.p));
@@ -755,6 +791,7 @@ function makeScenario(round, index, seed) {
     mounts: `Seeded random scenario (${round}, seed ${seed}): RUN --mount of context and stage directories (read-only and rw), a cache mount and a tmpfs, then ${rebuilds} rebuilds with random edits of mounted files, the source stage's output, the mount options, .dockerignore, and reverts. The classic builder rejects --mount.`,
     errors: `Seeded random scenario (${round}, seed ${seed}): COPY sources that go missing, match nothing or are excluded, a --from naming a stage, an index, another case, no stage or an image, a RUN that fails, then ${rebuilds} rebuilds that break and repair the build at random, and reverts.`,
     dedup: `Seeded random scenario (${round}, seed ${seed}): two stages with identical or differing RUN and COPY steps on the same or other base images, copied into a final stage that may repeat the RUN, then ${rebuilds} rebuilds with random edits, --target and --no-cache, and reverts.`,
+    twins: `Seeded random scenario (${round}, seed ${seed}): two stages with the same RUN, WORKDIR and COPY on one image under two names (or on two images), then ${rebuilds} rebuilds, half of them with --no-cache, with random edits of the files, the RUN, the WORKDIR and the bases, and reverts.`,
     stages: `Seeded random scenario (${round}, seed ${seed}): base/build/test/final stages (FROM <stage>, COPY --from by name, index and image, outputs that change or stay byte-identical), then ${rebuilds} rebuilds with random source and test edits, stage edits, .dockerignore and --target, and reverts.`,
   }[family] ?? `Seeded random scenario (${round}, seed ${seed}): ${DESCRIPTIONS[family]} and ${rebuilds} rebuilds, each with one to three random edits of the kinds the held-back suite covers (copied and uncopied files, ${family === 'base-dev-prod' ? 'symlinks, tar rewrites, ' : ''}modes, .dockerignore, wildcards, empty dirs, build args, ENV/USER/WORKDIR/SHELL, exec vs shell form, --target, base image, reverts).`;
   return {

@@ -354,12 +354,14 @@ WORKDIR /build/sub
     ]);
   });
 
-  it('--no-cache: of two steps with one key in this build, one runs and the other shares its result (recorded: cache-r33-random-dedup-07)', async () => {
+  it('--no-cache: of two steps with one key in this build, one runs and the other shares its result (recorded: cache-r33-random-dedup-07, cache-r34-random-twins-01)', async () => {
     const p = project(`FROM bb:latest AS one
 RUN echo shared > /shared
+WORKDIR /work
 
 FROM bb:v1 AS two
 RUN echo shared > /shared
+WORKDIR /work
 
 FROM bb:latest
 COPY --from=one /shared /one
@@ -367,9 +369,11 @@ COPY --from=two /shared /two
 `);
     await p.build();
     const sim = await p.build({ record: false, noCache: true });
-    expect(verdicts(sim).filter((v) => v.instruction.startsWith('RUN')).map((v) => [v.cached, v.cause ?? null])).toEqual([
-      [false, 'no-cache'],
-      [true, null],
+    expect(verdicts(sim).filter((v) => /^(RUN|WORKDIR)/.test(v.instruction)).map((v) => [v.instruction, v.cached, v.cause ?? null])).toEqual([
+      ['RUN echo shared > /shared', false, 'no-cache'],
+      ['WORKDIR /work', false, 'knock-on'],
+      ['RUN echo shared > /shared', true, null],
+      ['WORKDIR /work', true, null], // its twin computed this key in this build
     ]);
   });
 

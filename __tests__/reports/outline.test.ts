@@ -36,6 +36,7 @@ const notComparable: Record<string, string> = {
   'cache-r10-arg-chown-user-workdir.json': 'the ARG names the user of --chown and USER: the outline\'s new value names no user, so its simulated build fails at that COPY (reported as such)',
   'cache-r11-env-path-stages.json': 'the real edit changes what the copied script prints, so the stage output changes; the outline appends a line that leaves the output as it was (early cut-off keeps the later COPY --from cached)',
   'cache-early-cutoff-dir-output.json': 'the real edit changes only a line the RUN filters out, so the stage output is the same (early cut-off); the outline appends an empty line (which passes the filter) and a comment',
+  'cache-r34-random-twins-09.json': 'two stages on bb:latest and bb:v1 (one image) have steps with one key: which twin runs and which is CACHED is a race (oracle finding 72), and the recording ran the other twin; the flags agree as a set',
 };
 for (const file of fs.readdirSync(path.join(ROOT, 'scenarios')).filter((f) => f.endsWith('.json')).sort()) {
   const s = JSON.parse(fs.readFileSync(path.join(ROOT, 'scenarios', file), 'utf8'));

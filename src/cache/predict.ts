@@ -146,10 +146,15 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
     // the same: a WORKDIR after a --no-cache RUN, in the same stage or in a `FROM <stage>` child
     // (recorded: cache-r24-random-meta-08, cache-r25-random-stages-00). A WORKDIR right after FROM
     // still hits (cache-no-cache). Inputs keyed by content (COPY --from) are not chained this way.
+    // The result one step of this build computed is still shared with its twin (cache-r34-random-twins-01).
     if (!classic && parentIndex !== undefined && ranWithoutLookup.has(parentIndex)) {
+      ranWithoutLookup.add(i);
+      if (builtEarlier) {
+        out.push({ cached: true, reason: null });
+        return;
+      }
       const root = rootOf.get(parentIndex) ?? parentIndex;
       rootOf.set(i, root);
-      ranWithoutLookup.add(i);
       // Stored under this very key (nothing of its own changed), or else compared with its closest record.
       const stored = store.has(key.digest);
       const previous = stored ? undefined : closestRecord(store, step, opts.stepId(step));
