@@ -174,7 +174,6 @@ const DOCKERFILES = {
     l.push(`RUN echo ${p.word} > /word`);
     if (p.trailingWorkdir) l.push('WORKDIR /after');
     l.push('', `FROM ${p.childFrom} AS child`);
-    if (p.onbuild) l.push('ONBUILD RUN echo triggered > /trig');
     l.push('WORKDIR /child', 'COPY a.txt ./');
     if (p.midWorkdir) l.push('WORKDIR /child/sub');
     l.push('RUN cat ../a.txt > out 2>/dev/null || cat a.txt > out', '');
@@ -588,7 +587,7 @@ function shellFamily(r, pick) {
 }
 
 function nocacheFamily(r, pick) {
-  const p = { baseWorkdir: r() < 0.5, trailingWorkdir: r() < 0.5, word: 'one', childFrom: pick(['base', 'bb:latest']), onbuild: false, midWorkdir: r() < 0.5, fromStage: pick(['base', 'child']) };
+  const p = { baseWorkdir: r() < 0.5, trailingWorkdir: r() < 0.5, word: 'one', childFrom: pick(['base', 'bb:latest']), midWorkdir: r() < 0.5, fromStage: pick(['base', 'child']) };
   const files = new Map([['a.txt', 'a\n'], ['b.txt', 'b\n']]);
   let n = 0;
   const edits = [
