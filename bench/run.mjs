@@ -100,7 +100,7 @@ const rerun = report('dfsim build, warm, whole pipeline', Array.from({ length: R
 const warm = report('dfsim build, warm (nothing changed)', Array.from({ length: RUNS }, () => runOnce(warmArgs)), inProcess(warmArgs));
 const help = report('dfsim --help (start-up alone)', Array.from({ length: RUNS }, () => runOnce(['--help'])));
 // The yardstick for the warm figure: a bare Node program that only lists and lstats the context and
-// prints output of the same size (bench/floor.mjs). No Node program that notices edits does less.
+// prints output of the same size (bench/floor.mjs). A Node program that notices edits by stat does no less.
 const outputFile = path.join(fresh(), 'output.json');
 fs.writeFileSync(outputFile, spawnSync(process.execPath, [bin, ...warmArgs], { maxBuffer: 1 << 28 }).stdout);
 const floor = report('floor: bare Node lstat walk + print', Array.from({ length: RUNS }, () => timed([path.join(import.meta.dirname, 'floor.mjs'), ctx, outputFile])));

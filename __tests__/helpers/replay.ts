@@ -34,10 +34,7 @@ function onlyMergedStepMoved(want: RealBuild, sim: Simulation): boolean {
   const merged = new Set(sim.result.steps.filter((s) => !s.vertex && s.kind !== 'FROM').map((s) => s.instruction));
   if (merged.size === 0) return false;
   const real = want.steps.filter((s) => !/^FROM\s/i.test(s.instruction)).map((s) => ({ instruction: s.instruction, flag: s.cached ? 'CACHED' : 'MISS' }));
-  const mine = sim.result.steps
-    .map((s, i) => ({ s, p: sim.prediction.steps[i]! }))
-    .filter(({ s }) => s.vertex && s.kind !== 'FROM' && !(sim.result.failedStep === s))
-    .map(({ s, p }) => ({ instruction: s.instruction, flag: p.cached ? 'CACHED' : 'MISS' }));
+  const mine = printedSteps(sim).map(({ step, flag }) => ({ instruction: step.instruction, flag }));
   const rest = (list: typeof real, keep: boolean) => list.filter((x) => merged.has(x.instruction) !== keep).map((x) => `${x.instruction}\t${x.flag}`);
   const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
   return same(rest(real, false), rest(mine, false)) && same(rest(real, true).sort(), rest(mine, true).sort());
@@ -52,10 +49,7 @@ function onlyMergedStepMoved(want: RealBuild, sim: Simulation): boolean {
  */
 function onlyTwinsSwapped(want: RealBuild, sim: Simulation): boolean {
   const real = realFlags(want);
-  const mine = sim.result.steps
-    .map((s, i) => ({ s, p: sim.prediction.steps[i]! }))
-    .filter(({ s }) => s.vertex && s.kind !== 'FROM' && !(sim.result.failedStep === s))
-    .map(({ s, p }) => ({ digest: s.key?.digest ?? `#${s.instruction}`, flag: p.cached ? 'CACHED' : 'MISS' }));
+  const mine = printedSteps(sim).map(({ step, flag }) => ({ digest: step.key?.digest ?? `#${step.instruction}`, flag }));
   if (real.length !== mine.length) return false;
   const groups = new Map<string, number[]>();
   mine.forEach((m, i) => groups.set(m.digest, [...(groups.get(m.digest) ?? []), i]));
@@ -78,11 +72,15 @@ function printedFailedStep(sim: Simulation): StepResult {
   return before.findLast((s) => s.vertex) ?? failed;
 }
 
-function simFlags(sim: Simulation): string[] {
+/** The steps the builder prints with a CACHED flag or not (FROM and the failed step left out), with dfsim's flag. */
+function printedSteps(sim: Simulation): Array<{ step: StepResult; flag: string }> {
   return sim.result.steps
-    .map((s, i) => ({ s, p: sim.prediction.steps[i]! }))
-    .filter(({ s }) => s.vertex && s.kind !== 'FROM' && !(sim.result.failedStep === s))
-    .map(({ p }) => (p.cached ? 'CACHED' : 'MISS'));
+    .map((step, i) => ({ step, flag: sim.prediction.steps[i]!.cached ? 'CACHED' : 'MISS' }))
+    .filter(({ step }) => step.vertex && step.kind !== 'FROM' && sim.result.failedStep !== step);
+}
+
+function simFlags(sim: Simulation): string[] {
+  return printedSteps(sim).map(({ flag }) => flag);
 }
 
 export async function replay(scenario: Scenario, builder: 'buildkit' | 'classic', real: RealBuild[]): Promise<string[]> {

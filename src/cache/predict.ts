@@ -90,6 +90,12 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
     if (image !== key.digest || parent !== key.parent) out[i]!.image = { parent, image };
   };
 
+  /** A miss that follows step `root`: a knock-on if the step was built before, else cold. */
+  const knockOn = (step: StepResult, previous: StoredRecord | undefined, storedAsIs: boolean, root: number): MissReason =>
+    previous || storedAsIs
+      ? { cause: 'knock-on', changes: previous ? diffParts(previous, step, store) : [], follows: pointer(result.steps[root]!) }
+      : { cause: 'cold', changes: [], follows: null };
+
   result.steps.forEach((step, i) => {
     if (step.stage.index !== currentStage) {
       currentStage = step.stage.index;
@@ -134,11 +140,7 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
     if (result.builder === 'classic' && classicBust !== null && step.kind !== 'FROM') {
       rootOf.set(i, rootOf.get(classicBust) ?? classicBust);
       // A step never built before says so, even though the bust alone would make it miss.
-      const previous = closestRecord(store, step, opts.stepId(step));
-      const reason: MissReason = previous
-        ? { cause: 'knock-on', changes: diffParts(previous, step, store), follows: pointer(result.steps[rootOf.get(i)!]!) }
-        : { cause: 'cold', changes: [], follows: null };
-      out.push({ cached: false, reason });
+      out.push({ cached: false, reason: knockOn(step, closestRecord(store, step, opts.stepId(step)), false, rootOf.get(i)!) });
       classicImage(i, key, undefined);
       return;
     }
@@ -157,12 +159,7 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
       rootOf.set(i, root);
       // Stored under this very key (nothing of its own changed), or else compared with its closest record.
       const stored = store.has(key.digest);
-      const previous = stored ? undefined : closestRecord(store, step, opts.stepId(step));
-      const reason: MissReason =
-        stored || previous
-          ? { cause: 'knock-on', changes: previous ? diffParts(previous, step, store) : [], follows: pointer(result.steps[root]!) }
-          : { cause: 'cold', changes: [], follows: null };
-      out.push({ cached: false, reason });
+      out.push({ cached: false, reason: knockOn(step, stored ? undefined : closestRecord(store, step, opts.stepId(step)), stored, root) });
       return;
     }
     // An identical step earlier in this build: the classic builder finds the image it just committed

@@ -77,8 +77,13 @@ export function platformArgs(target: Platform, build: Platform): Map<string, str
 
 /** Stage lookup by name (case-insensitive) among all stages: the first of that name. */
 export function findStage(parsed: ParsedDockerfile, name: string): Stage | undefined {
+  return parsed.stages.find(named(name));
+}
+
+/** Matches the stages called `name`, in any case. */
+function named(name: string): (s: Stage) => boolean {
   const key = name.toLowerCase();
-  return parsed.stages.find((s) => s.name !== null && s.name.toLowerCase() === key);
+  return (s) => s.name !== null && s.name.toLowerCase() === key;
 }
 
 /**
@@ -90,8 +95,7 @@ export function findStage(parsed: ParsedDockerfile, name: string): Stage | undef
  */
 export function stageByName(parsed: ParsedDockerfile, name: string, builder: 'buildkit' | 'classic'): Stage | undefined {
   if (builder === 'classic') return findStage(parsed, name);
-  const key = name.toLowerCase();
-  return parsed.stages.findLast((s) => s.name !== null && s.name.toLowerCase() === key);
+  return parsed.stages.findLast(named(name));
 }
 
 /**
@@ -99,8 +103,8 @@ export function stageByName(parsed: ParsedDockerfile, name: string, builder: 'bu
  * as they meet the stage, so a later stage of the name is not seen (an image of that name is).
  */
 function stageBefore(parsed: ParsedDockerfile, name: string, before: number): Stage | undefined {
-  const key = name.toLowerCase();
-  return parsed.stages.findLast((s) => s.index < before && s.name !== null && s.name.toLowerCase() === key);
+  const isNamed = named(name);
+  return parsed.stages.findLast((s) => s.index < before && isNamed(s));
 }
 
 function fail(parsed: ParsedDockerfile, code: string, message: string, range?: Range, hint?: string, exitCode = 1): never {
