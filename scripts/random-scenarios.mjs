@@ -16,6 +16,7 @@
 //   node scripts/random-scenarios.mjs r32   # 12: builds that fail and recover (missing, excluded, unknown stage)
 //   node scripts/random-scenarios.mjs r33   # 12: identical steps in several stages (merged or deduplicated)
 //   node scripts/random-scenarios.mjs r34   # 10: twin stages with WORKDIRs under frequent --no-cache
+//   node scripts/random-scenarios.mjs r35   # 45: every family above in turn, three of each, new seeds
 //   node scripts/random-scenarios.mjs r21 OUT_DIR   # somewhere else
 //
 // Each build applies random edits to a model of the context (files, modes, empty directories,
@@ -24,6 +25,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+const FAMILIES = ['single', 'multi', 'base-dev-prod', 'tree', 'meta', 'stages', 'add', 'ignore', 'copyflags', 'shell', 'nocache', 'mounts', 'errors', 'dedup', 'twins'];
 const ROUNDS = {
   r21: { count: 24, seed: 2100, family: (i) => (i % 2 === 0 ? 'single' : 'multi') },
   r22: { count: 16, seed: 2200, family: () => 'base-dev-prod' },
@@ -39,6 +41,7 @@ const ROUNDS = {
   r32: { count: 12, seed: 3200, family: () => 'errors' },
   r33: { count: 12, seed: 3300, family: () => 'dedup' },
   r34: { count: 10, seed: 3400, family: () => 'twins' },
+  r35: { count: 45, seed: 3500, family: (i) => FAMILIES[i % FAMILIES.length] },
 };
 
 /** mulberry32: small, seedable, the same sequence on every machine. */

@@ -54,6 +54,21 @@ COPY --from=builder /out /out
 RUN ls
 `;
 
+const TWINS = `FROM bb:latest AS one
+RUN echo w > /shared
+WORKDIR /work
+COPY a.txt ./
+
+FROM bb:v1 AS two
+RUN echo w > /shared
+WORKDIR /work
+COPY b.txt ./
+
+FROM bb:latest
+COPY --from=one /shared /one
+COPY --from=two /shared /two
+`;
+
 interface Project {
   ctx: string;
   cache: string;
@@ -525,6 +540,33 @@ describe('explanations under the classic builder', () => {
       if (x.instruction.startsWith('FROM')) expect(x.cached).toBe(true);
       else expect(x).toMatchObject({ cached: false, cause: 'no-cache' });
     }
+  });
+
+  it('twin stages under --no-cache commit two images each; the next lookup takes the later twin\'s chain (recorded: cache-r35-random-twins-29)', async () => {
+    const p = project(TWINS);
+    p.write('a.txt', 'a\n');
+    p.write('b.txt', 'b\n');
+    await p.build({ builder: 'classic' });
+    await p.build({ builder: 'classic', noCache: true });
+    const sim = await p.build({ builder: 'classic' });
+    // Stage one's RUN and WORKDIR hit stage two's newer images, on which only COPY b.txt was built.
+    expect(verdicts(sim).map((v) => [v.instruction, v.cached, v.cause ?? null])).toEqual([
+      ['FROM bb:latest AS one', true, null],
+      ['RUN echo w > /shared', true, null],
+      ['WORKDIR /work', true, null],
+      ['COPY a.txt ./', false, 'inputs'],
+      ['FROM bb:v1 AS two', true, null],
+      ['RUN echo w > /shared', true, null],
+      ['WORKDIR /work', true, null],
+      ['COPY b.txt ./', true, null],
+      ['FROM bb:latest', true, null],
+      ['COPY --from=one /shared /one', true, null],
+      ['COPY --from=two /shared /two', true, null],
+    ]);
+    expect(verdictOf(sim, 'COPY a.txt ./')).toMatchObject({
+      changes: [{ part: 'parent-image' }],
+      text: 'built before only on other images of the steps above (a --no-cache build or a twin stage made newer ones)',
+    });
   });
 
   it('the first build is cold throughout', async () => {

@@ -73,19 +73,22 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
   // The classic builder looks a step up among the images built on its parent's image: after a
   // --no-cache build the steps have new images, and what was built on the old ones is out of reach
   // (recorded: cache-r3-nocache-then-older-variant). Images are named by their key digest until a
-  // key is built again.
+  // key is built again. Every step that runs commits a new image, even one with the key of a step
+  // this build already ran (twin stages under --no-cache), and a lookup takes the newest: the later
+  // twin's chain (recorded: cache-r35-random-twins-29).
   const classic = result.builder === 'classic';
   const imageOf = new Map<string, string>();
+  const committedThisBuild = new Map<string, number>();
   const parentImageOf = (key: NonNullable<StepResult['key']>): string | null => (key.parent === null ? null : (imageOf.get(key.parent) ?? key.parent));
-  const classicImage = (i: number, key: NonNullable<StepResult['key']>, reused: ClassicImage | undefined): void => {
-    if (reused) {
-      imageOf.set(key.digest, reused.image);
-      return;
-    }
-    if (imageOf.has(key.digest)) return;
-    const built = store.classicImages(key.digest);
+  const reuseImage = (key: NonNullable<StepResult['key']>, image: ClassicImage): void => {
+    imageOf.set(key.digest, image.image);
+  };
+  const commitImage = (i: number, key: NonNullable<StepResult['key']>): void => {
+    const committed = committedThisBuild.get(key.digest) ?? 0;
+    committedThisBuild.set(key.digest, committed + 1);
+    const generation = store.classicImages(key.digest).length + committed;
     const parent = parentImageOf(key);
-    const image = built.length === 0 ? key.digest : hashJson({ digest: key.digest, parent, generation: built.length });
+    const image = generation === 0 ? key.digest : hashJson({ digest: key.digest, parent, generation });
     imageOf.set(key.digest, image);
     if (image !== key.digest || parent !== key.parent) out[i]!.image = { parent, image };
   };
@@ -133,7 +136,7 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
       ranWithoutLookup.add(i);
       if (classic) {
         classicBust = i;
-        classicImage(i, key, undefined);
+        commitImage(i, key);
       }
       return;
     }
@@ -141,7 +144,7 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
       rootOf.set(i, rootOf.get(classicBust) ?? classicBust);
       // A step never built before says so, even though the bust alone would make it miss.
       out.push({ cached: false, reason: knockOn(step, closestRecord(store, step, opts.stepId(step)), false, rootOf.get(i)!) });
-      classicImage(i, key, undefined);
+      commitImage(i, key);
       return;
     }
     // A BuildKit step chained on a step that ran without a lookup misses as well, though its key is
@@ -170,16 +173,25 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
       const found = builtEarlier ? undefined : store.classicImages(key.digest).reverse().find((img) => img.parent === parentImage);
       if (found || builtEarlier) {
         out.push({ cached: true, reason: null });
-        classicImage(i, key, found);
+        // A twin hits on the image the earlier step of this build left (already in imageOf).
+        if (found) reuseImage(key, found);
         return;
       }
     } else if (store.has(key.digest) || builtEarlier) {
       out.push({ cached: true, reason: null });
       return;
     }
+    // Classic: this very key was built, but only on other images of the steps above (a --no-cache
+    // build or a twin stage replaced them); nothing of its own differs from that record.
+    if (classic && store.has(key.digest)) {
+      rootOf.set(i, i);
+      classicBust = i;
+      out.push({ cached: false, reason: { cause: 'inputs', changes: [{ part: 'parent-image' }], follows: null } });
+      commitImage(i, key);
+      return;
+    }
     const previous = closestRecord(store, step, opts.stepId(step));
     const changes = previous ? diffParts(previous, step, store) : [];
-    if (classic && previous?.digest === key.digest && changes.length === 0) changes.push({ part: 'parent-image' });
     const parentMissed = parentIndex !== undefined && out[parentIndex]?.cached === false;
     let reason: MissReason;
     if (!previous || (!parentMissed && changes.length === 0 && previous.parent !== key.parent)) {
@@ -198,7 +210,10 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
     // A classic FROM is never "Using cache" but never busts the steps after it either.
     if (classic && step.kind !== 'FROM') classicBust = i;
     out.push({ cached: false, reason });
-    if (classic) classicImage(i, key, step.kind === 'FROM' ? { parent: null, image: key.digest } : undefined);
+    if (classic) {
+      if (step.kind === 'FROM') reuseImage(key, { parent: null, image: key.digest });
+      else commitImage(i, key);
+    }
   });
 
   let reused = 0;

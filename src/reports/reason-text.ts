@@ -20,7 +20,7 @@ export function changeText(c: Change): string {
     case 'stage-output':
       return `stage ${c.stage}'s ${c.path} changed`;
     case 'parent-image':
-      return 'built before only on images that a later --no-cache build replaced';
+      return 'built before only on other images of the steps above (a --no-cache build or a twin stage made newer ones)';
     case 'command':
       return 'the command text changed';
     case 'shell':
