@@ -99,7 +99,7 @@ export async function simulateWithStore(opts: SimulateOptions): Promise<{ sim: S
     baseImages,
     noCache: opts.noCache ?? false,
     noCacheFilter: opts.noCacheFilter ?? [],
-    statCachePath: path.join(cacheDir, 'stat', `${hashJson(contextDir)}.json`),
+    statCachePath: path.join(cacheDir, 'stat', `${hashJson(contextDir)}.bin`),
   };
   if (opts.target !== undefined) pipeline.target = opts.target;
   if (opts.platform !== undefined) pipeline.platform = opts.platform;

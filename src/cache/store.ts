@@ -11,7 +11,7 @@ import type { FileManifest, KeyParts } from '../executor/types.js';
  *   manifests/<aa>/<digest>.json   file lists of content-keyed inputs, shared between records
  *   steps/<aa>/<stepId>.json       digests built for one step identity, oldest first (for explanations)
  *   replay/<aa>/<key>.json         output of a run that changed nothing, replayed while its inputs stay the same (replay.ts)
- *   stat/<context>.json            the context loader's stat cache
+ *   stat/<context>.bin             the context loader's stat cache (binary, see stat-cache.ts)
  *   sync/<aa>/<context>.json       the directories BuildKit keeps synced for a context, with their modes
  *   generation                     a token rewritten whenever a run or a prune changes the store
  *   lock                           held while writing (concurrent runs wait); holds the owner's pid

@@ -8,7 +8,7 @@ afterAll(cleanupTrees);
 function setup(files: Record<string, string | null>): { root: string; cache: string } {
   const root = makeTree(files);
   const cacheDir = makeTree({});
-  return { root, cache: path.join(cacheDir, 'state', 'stat-cache.json') };
+  return { root, cache: path.join(cacheDir, 'state', 'stat-cache.bin') };
 }
 
 describe('stat cache', () => {
@@ -65,9 +65,10 @@ describe('stat cache', () => {
     await loadContext(root, { statCachePath: cache });
     fs.rmSync(path.join(root, 'b.txt'));
     await loadContext(root, { statCachePath: cache });
-    const saved = JSON.parse(fs.readFileSync(cache, 'utf8')) as { paths: string[] };
-    expect(saved.paths).toEqual(['a.txt']);
-    expect(fs.readdirSync(path.dirname(cache))).toEqual(['stat-cache.json']);
+    const saved = fs.readFileSync(cache, 'latin1');
+    expect(saved).toContain('a.txt\0');
+    expect(saved).not.toContain('b.txt');
+    expect(fs.readdirSync(path.dirname(cache))).toEqual(['stat-cache.bin']);
   });
 
   test('the persisted file holds no absolute path of the machine', async () => {
@@ -83,6 +84,23 @@ describe('stat cache', () => {
     const ctx = await loadContext(root, { statCachePath: cache });
     expect(ctx.stats.hashed).toBe(1);
     expect((await loadContext(root, { statCachePath: cache })).stats.reused).toBe(1);
+  });
+
+  test('a cache file cut short (a killed write of an older version) is ignored', async () => {
+    const { root, cache } = setup({ 'a.txt': 'a', 'b.txt': 'b' });
+    await loadContext(root, { statCachePath: cache });
+    const whole = fs.readFileSync(cache);
+    fs.writeFileSync(cache, whole.subarray(0, whole.length - 3));
+    expect((await loadContext(root, { statCachePath: cache })).stats).toEqual({ files: 2, reused: 0, hashed: 2 });
+    expect((await loadContext(root, { statCachePath: cache })).stats.reused).toBe(2);
+  });
+
+  test('paths with non-ASCII names and spaces are reused by their exact name', async () => {
+    const { root, cache } = setup({ 'é t/ü.txt': 'x', '日本.md': 'y', 'a b': 'z' });
+    const cold = await loadContext(root, { statCachePath: cache });
+    const warm = await loadContext(root, { statCachePath: cache });
+    expect(warm.stats).toEqual({ files: 3, reused: 3, hashed: 0 });
+    expect(warm.get('é t/ü.txt')!.digest).toBe(cold.get('é t/ü.txt')!.digest);
   });
 
   test('a cache written for another context root is not reused', async () => {

@@ -418,6 +418,7 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
   }
 
   const children = walked.children;
+  let ordered: readonly ContextEntry[] | undefined;
   const ctx: BuildContext = {
     root,
     builder,
@@ -448,14 +449,9 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
     children(p) {
       return [...(children.get(normalizeContextPath(p)) ?? [])];
     },
-    *entries() {
-      const stack: string[] = [''];
-      while (stack.length > 0) {
-        const rel = stack.pop()!;
-        yield entries.get(rel)!;
-        const names = children.get(rel);
-        if (names) for (let i = names.length - 1; i >= 0; i--) stack.push(rel === '' ? names[i]! : `${rel}/${names[i]!}`);
-      }
+    entries() {
+      // Put in order once: every COPY of the context walks all of them (30,000 for the benchmark).
+      return (ordered ??= depthFirst(entries, children));
     },
     dirs() {
       return children.keys();
@@ -479,4 +475,17 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
     },
   };
   return ctx;
+}
+
+/** Entries depth-first, each directory before its children, children in byte order. */
+function depthFirst(entries: Map<string, ContextEntry>, children: Map<string, string[]>): ContextEntry[] {
+  const out: ContextEntry[] = [];
+  const stack: string[] = [''];
+  while (stack.length > 0) {
+    const rel = stack.pop()!;
+    out.push(entries.get(rel)!);
+    const names = children.get(rel);
+    if (names) for (let i = names.length - 1; i >= 0; i--) stack.push(rel === '' ? names[i]! : `${rel}/${names[i]!}`);
+  }
+  return out;
 }

@@ -7,8 +7,8 @@ import path from 'node:path';
  * rewrite that restores the mtime is still noticed, unlike BuildKit's own size+mtime sync check
  * (moby/buildkit#4817).
  *
- * The file is columnar (paths, a flat number array, one hex string) rather than one object per path:
- * parsing 30,000 small objects took ~40 ms and fed the GC; the columns parse in a fraction of that.
+ * The file is columnar (paths, numbers, hex digests; see MAGIC) rather than one object per path:
+ * parsing 30,000 small objects took ~40 ms and fed the GC; the columns load in a fraction of that.
  */
 export interface StatCacheRecord {
   size: number;
@@ -32,26 +32,30 @@ export interface StatLike {
   stMode: number;
 }
 
-const VERSION = 2;
 const FIELDS = 5; // size, mtimeMs, ino, ctimeMs, mode
 const HEX = 32; // content digest + record digest
 
-interface StatCacheFile {
-  version: number;
+/**
+ * The file, binary: MAGIC, a u32 byte length and that many bytes of JSON header ({ rootKey, count }),
+ * padding to a multiple of 8, then three columns: count × FIELDS float64 numbers (this machine's byte
+ * order: the file never leaves it), count × HEX ASCII hex digits (content digest then record digest),
+ * and the paths in the same order, UTF-8, each ended by a NUL (no file name holds one).
+ * Measured on 30,000 rows, by themselves: saving as JSON (150,000 numbers as text) took 30-47 ms, these
+ * columns 17-28 ms; loading and looking every row up, 26-32 ms against 19-31 ms.
+ */
+const MAGIC = Buffer.from('dfsim-stat-cache-3\n');
+
+interface Header {
   /** Identifies the context root without storing its absolute path. */
   rootKey: string;
-  paths: string[];
-  /** FIELDS numbers per path, in `paths` order. */
-  stats: number[];
-  /** HEX characters per path: content digest then record digest. */
-  digests: string;
+  count: number;
 }
 
 const HEX_RUN = /^[0-9a-f]*$/;
 
 export class StatCache {
   private readonly index = new Map<string, number>();
-  private stats: number[] = [];
+  private stats: Float64Array = new Float64Array(0);
   private digests = '';
   /** Rows to persist: an index into the loaded columns (reused) or a fresh record. */
   private readonly next = new Map<string, number | StatCacheRecord>();
@@ -68,21 +72,11 @@ export class StatCache {
     const cache = new StatCache(file, rootKey);
     if (!file) return cache;
     try {
-      const data = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<StatCacheFile>;
-      const { paths, stats, digests } = data;
-      if (
-        data.version === VERSION &&
-        data.rootKey === rootKey &&
-        Array.isArray(paths) &&
-        Array.isArray(stats) &&
-        typeof digests === 'string' &&
-        stats.length === paths.length * FIELDS &&
-        digests.length === paths.length * HEX &&
-        HEX_RUN.test(digests)
-      ) {
-        paths.forEach((p, i) => cache.index.set(p, i));
-        cache.stats = stats;
-        cache.digests = digests;
+      const columns = parse(fs.readFileSync(file), rootKey);
+      if (columns) {
+        columns.paths.forEach((p, i) => cache.index.set(p, i));
+        cache.stats = columns.stats;
+        cache.digests = columns.digests;
       }
     } catch {
       // no usable cache: hash everything
@@ -115,23 +109,41 @@ export class StatCache {
   save(): void {
     if (!this.file) return;
     if (!this.changed && this.next.size === this.index.size) return;
-    const paths = [...this.next.keys()].sort();
-    const stats: number[] = [];
-    let digests = '';
-    for (const p of paths) {
-      const r = this.next.get(p)!;
+    const count = this.next.size;
+    const header = Buffer.from(JSON.stringify({ rootKey: this.rootKey, count } satisfies Header));
+    const statsAt = align8(MAGIC.length + 4 + header.length);
+    const digestsAt = statsAt + count * FIELDS * 8;
+    const pathsAt = digestsAt + count * HEX;
+    let pathBytes = 0;
+    for (const p of this.next.keys()) pathBytes += Buffer.byteLength(p) + 1;
+    const out = Buffer.alloc(pathsAt + pathBytes);
+    MAGIC.copy(out, 0);
+    out.writeUInt32LE(header.length, MAGIC.length);
+    header.copy(out, MAGIC.length + 4);
+    const stats = new Float64Array(out.buffer, out.byteOffset + statsAt, count * FIELDS);
+    let row = 0;
+    let at = pathsAt;
+    for (const [p, r] of this.next) {
+      const o = row * FIELDS;
       if (typeof r === 'number') {
-        for (let k = 0; k < FIELDS; k++) stats.push(this.stats[r * FIELDS + k]!);
-        digests += this.digests.slice(r * HEX, (r + 1) * HEX);
+        stats.set(this.stats.subarray(r * FIELDS, (r + 1) * FIELDS), o);
+        out.write(this.digests.slice(r * HEX, (r + 1) * HEX), digestsAt + row * HEX, 'latin1');
       } else {
-        stats.push(r.size, r.mtimeMs, r.ino, r.ctimeMs, r.mode);
-        digests += r.digest + r.record;
+        stats[o] = r.size;
+        stats[o + 1] = r.mtimeMs;
+        stats[o + 2] = r.ino;
+        stats[o + 3] = r.ctimeMs;
+        stats[o + 4] = r.mode;
+        out.write(r.digest, digestsAt + row * HEX, 'latin1');
+        out.write(r.record, digestsAt + row * HEX + 16, 'latin1');
       }
+      at += out.write(p, at, 'utf8');
+      at++; // the NUL Buffer.alloc left there
+      row++;
     }
-    const body: StatCacheFile = { version: VERSION, rootKey: this.rootKey, paths, stats, digests };
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(body));
+    fs.writeFileSync(tmp, out);
     fs.renameSync(tmp, this.file);
   }
 
@@ -139,4 +151,28 @@ export class StatCache {
   get reused(): number {
     return this.reusedCount;
   }
+}
+
+function align8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+/** The columns of a cache file written for `rootKey`, or undefined when it is not one (foreign, old, cut short). */
+function parse(buf: Buffer, rootKey: string): { paths: string[]; stats: Float64Array; digests: string } | undefined {
+  if (buf.length < MAGIC.length + 4 || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+  const headerLength = buf.readUInt32LE(MAGIC.length);
+  const header = JSON.parse(buf.toString('utf8', MAGIC.length + 4, MAGIC.length + 4 + headerLength)) as Partial<Header>;
+  const count = header.count;
+  if (header.rootKey !== rootKey || !Number.isSafeInteger(count) || count! < 0) return undefined;
+  const statsAt = align8(MAGIC.length + 4 + headerLength);
+  const digestsAt = statsAt + count! * FIELDS * 8;
+  const pathsAt = digestsAt + count! * HEX;
+  if (buf.length < pathsAt || (count! > 0 && buf[buf.length - 1] !== 0)) return undefined;
+  // Copied out: the file's buffer need not sit at a multiple of 8 in its ArrayBuffer.
+  const stats = new Float64Array(count! * FIELDS);
+  new Uint8Array(stats.buffer).set(buf.subarray(statsAt, digestsAt));
+  const digests = buf.toString('latin1', digestsAt, pathsAt);
+  const paths = count === 0 ? [] : buf.toString('utf8', pathsAt, buf.length - 1).split('\0');
+  if (paths.length !== count || !HEX_RUN.test(digests)) return undefined;
+  return { paths, stats, digests };
 }
