@@ -17,6 +17,8 @@
 //   node scripts/random-scenarios.mjs r33   # 12: identical steps in several stages (merged or deduplicated)
 //   node scripts/random-scenarios.mjs r34   # 10: twin stages with WORKDIRs under frequent --no-cache
 //   node scripts/random-scenarios.mjs r35   # 45: every family above in turn, three of each, new seeds
+//   node scripts/random-scenarios.mjs r36   # 45: the same, other seeds
+//   node scripts/random-scenarios.mjs r37   # 45: the same, other seeds
 //   node scripts/random-scenarios.mjs r21 OUT_DIR   # somewhere else
 //
 // Each build applies random edits to a model of the context (files, modes, empty directories,
@@ -42,6 +44,8 @@ const ROUNDS = {
   r33: { count: 12, seed: 3300, family: () => 'dedup' },
   r34: { count: 10, seed: 3400, family: () => 'twins' },
   r35: { count: 45, seed: 3500, family: (i) => FAMILIES[i % FAMILIES.length] },
+  r36: { count: 45, seed: 3600, family: (i) => FAMILIES[i % FAMILIES.length] },
+  r37: { count: 45, seed: 3700, family: (i) => FAMILIES[i % FAMILIES.length] },
 };
 
 /** mulberry32: small, seedable, the same sequence on every machine. */

@@ -80,9 +80,6 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
   const imageOf = new Map<string, string>();
   const committedThisBuild = new Map<string, number>();
   const parentImageOf = (key: NonNullable<StepResult['key']>): string | null => (key.parent === null ? null : (imageOf.get(key.parent) ?? key.parent));
-  const reuseImage = (key: NonNullable<StepResult['key']>, image: ClassicImage): void => {
-    imageOf.set(key.digest, image.image);
-  };
   const commitImage = (i: number, key: NonNullable<StepResult['key']>): void => {
     const committed = committedThisBuild.get(key.digest) ?? 0;
     committedThisBuild.set(key.digest, committed + 1);
@@ -174,7 +171,7 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
       if (found || builtEarlier) {
         out.push({ cached: true, reason: null });
         // A twin hits on the image the earlier step of this build left (already in imageOf).
-        if (found) reuseImage(key, found);
+        if (found) imageOf.set(key.digest, found.image);
         return;
       }
     } else if (store.has(key.digest) || builtEarlier) {
@@ -211,7 +208,7 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
     if (classic && step.kind !== 'FROM') classicBust = i;
     out.push({ cached: false, reason });
     if (classic) {
-      if (step.kind === 'FROM') reuseImage(key, { parent: null, image: key.digest });
+      if (step.kind === 'FROM') imageOf.set(key.digest, key.digest);
       else commitImage(i, key);
     }
   });
