@@ -19,6 +19,9 @@
 //   node scripts/random-scenarios.mjs r35   # 45: every family above in turn, three of each, new seeds
 //   node scripts/random-scenarios.mjs r36   # 45: the same, other seeds
 //   node scripts/random-scenarios.mjs r37   # 45: the same, other seeds
+//   node scripts/random-scenarios.mjs r38   # 45: the same, other seeds
+//   node scripts/random-scenarios.mjs r39   # 45: the same, other seeds
+//   node scripts/random-scenarios.mjs r40   # 30: twins, dedup and nocache in turn (where --no-cache rules hid)
 //   node scripts/random-scenarios.mjs r21 OUT_DIR   # somewhere else
 //
 // Each build applies random edits to a model of the context (files, modes, empty directories,
@@ -46,6 +49,9 @@ const ROUNDS = {
   r35: { count: 45, seed: 3500, family: (i) => FAMILIES[i % FAMILIES.length] },
   r36: { count: 45, seed: 3600, family: (i) => FAMILIES[i % FAMILIES.length] },
   r37: { count: 45, seed: 3700, family: (i) => FAMILIES[i % FAMILIES.length] },
+  r38: { count: 45, seed: 3800, family: (i) => FAMILIES[i % FAMILIES.length] },
+  r39: { count: 45, seed: 3900, family: (i) => FAMILIES[i % FAMILIES.length] },
+  r40: { count: 30, seed: 4000, family: (i) => ['twins', 'dedup', 'nocache'][i % 3] },
 };
 
 /** mulberry32: small, seedable, the same sequence on every machine. */

@@ -569,6 +569,30 @@ describe('explanations under the classic builder', () => {
     });
   });
 
+  it('ONBUILD triggers run inside FROM but are looked up: on a parent rebuilt --no-cache they miss and bust the stage (recorded: cache-r38-random-meta-34)', async () => {
+    const p = project(`FROM bb:latest AS parent
+ONBUILD COPY gen.txt /onbuild/
+LABEL parent=yes
+
+FROM parent
+ENV MODE=prod
+COPY run.sh /run.sh
+`);
+    await p.build({ builder: 'classic' });
+    await p.build({ builder: 'classic', noCache: true, target: 'parent' });
+    const sim = await p.build({ builder: 'classic' });
+    expect(verdicts(sim).map((v) => [v.instruction, v.cached, v.cause ?? null, v.follows ?? null])).toEqual([
+      ['FROM bb:latest AS parent', true, null, null],
+      ['ONBUILD COPY gen.txt /onbuild/', true, null, null],
+      ['LABEL parent=yes', true, null, null],
+      ['FROM parent', null, null, null],
+      // The trigger, run by FROM parent: built before, but only on the parent's older images.
+      ['COPY gen.txt /onbuild/', false, 'inputs', null],
+      ['ENV MODE=prod', false, 'knock-on', 'COPY gen.txt /onbuild/'],
+      ['COPY run.sh /run.sh', false, 'knock-on', 'COPY gen.txt /onbuild/'],
+    ]);
+  });
+
   it('the first build is cold throughout', async () => {
     const sim = await project().build({ builder: 'classic', record: false });
     expect(new Set(verdicts(sim).map((x) => x.cause))).toEqual(new Set(['cold']));

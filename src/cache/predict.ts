@@ -105,7 +105,11 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
       out.push({ cached: false, reason: { cause: 'uncacheable', changes: [], follows: null } });
       return;
     }
-    if (!step.vertex || !step.key) {
+    // The classic builder runs a base's ONBUILD triggers inside the FROM step (they print no step of
+    // their own), but each is looked up and commits an image like any step: a trigger that misses
+    // busts the rest of the stage (recorded: cache-r38-random-meta-34).
+    const classicTrigger = classic && step.trigger;
+    if ((!step.vertex && !classicTrigger) || !step.key) {
       out.push({ cached: null, reason: null });
       return;
     }
@@ -139,8 +143,10 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
     }
     if (result.builder === 'classic' && classicBust !== null && step.kind !== 'FROM') {
       rootOf.set(i, rootOf.get(classicBust) ?? classicBust);
-      // A step never built before says so, even though the bust alone would make it miss.
-      out.push({ cached: false, reason: knockOn(step, closestRecord(store, step, opts.stepId(step)), false, rootOf.get(i)!) });
+      // A step never built before says so, even though the bust alone would make it miss; one stored
+      // under this very key (only its parent image is new) has nothing of its own to compare.
+      const stored = store.has(key.digest);
+      out.push({ cached: false, reason: knockOn(step, stored ? undefined : closestRecord(store, step, opts.stepId(step)), stored, rootOf.get(i)!) });
       commitImage(i, key);
       return;
     }
