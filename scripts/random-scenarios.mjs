@@ -24,6 +24,8 @@
 //   node scripts/random-scenarios.mjs r40   # 30: twins, dedup and nocache in turn (where --no-cache rules hid)
 //   node scripts/random-scenarios.mjs r41   # 45: meta, stages, nocache, twins and dedup in turn
 //   node scripts/random-scenarios.mjs r42   # 45: every family in turn, other seeds
+//   node scripts/random-scenarios.mjs r43   # 45: every family in turn, other seeds
+//   node scripts/random-scenarios.mjs r44   # 45: the multi-stage shapes in turn, five of each
 //   node scripts/random-scenarios.mjs r21 OUT_DIR   # somewhere else
 //
 // Each build applies random edits to a model of the context (files, modes, empty directories,
@@ -56,6 +58,8 @@ const ROUNDS = {
   r40: { count: 30, seed: 4000, family: (i) => ['twins', 'dedup', 'nocache'][i % 3] },
   r41: { count: 45, seed: 4100, family: (i) => ['meta', 'stages', 'nocache', 'twins', 'dedup'][i % 5] },
   r42: { count: 45, seed: 4200, family: (i) => FAMILIES[i % FAMILIES.length] },
+  r43: { count: 45, seed: 4300, family: (i) => FAMILIES[i % FAMILIES.length] },
+  r44: { count: 45, seed: 4400, family: (i) => ['meta', 'stages', 'nocache', 'twins', 'dedup', 'errors', 'multi', 'base-dev-prod', 'mounts'][i % 9] },
 };
 
 /** mulberry32: small, seedable, the same sequence on every machine. */
