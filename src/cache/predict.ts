@@ -8,7 +8,7 @@ export type Change =
   | { part: 'env'; name: string; old: string | null; new: string | null; arg: boolean }
   | { part: 'stage-output'; stage: string; path: string }
   | { part: 'base'; old: string; new: string }
-  /** Classic builder: this very key was built, but only on images of the steps above that a later build replaced. */
+  /** Classic builder: this very key was built, but only on other images of the steps above (a --no-cache build or a twin stage made newer ones). */
   | { part: 'parent-image' }
   | { part: 'command' | 'shell' | 'user' | 'cwd' | 'dest' | 'chown' | 'chmod' | 'sources' | 'mounts' | 'network' | 'security' | 'link' | 'platform' | 'config' | 'other'; old: unknown; new: unknown };
 
