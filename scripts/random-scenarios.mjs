@@ -26,6 +26,8 @@
 //   node scripts/random-scenarios.mjs r42   # 45: every family in turn, other seeds
 //   node scripts/random-scenarios.mjs r43   # 45: every family in turn, other seeds
 //   node scripts/random-scenarios.mjs r44   # 45: the multi-stage shapes in turn, five of each
+//   node scripts/random-scenarios.mjs r45   # 45: every family in turn, other seeds
+//   node scripts/random-scenarios.mjs r46   # 45: the multi-stage shapes in turn, other seeds
 //   node scripts/random-scenarios.mjs r21 OUT_DIR   # somewhere else
 //
 // Each build applies random edits to a model of the context (files, modes, empty directories,
@@ -60,6 +62,8 @@ const ROUNDS = {
   r42: { count: 45, seed: 4200, family: (i) => FAMILIES[i % FAMILIES.length] },
   r43: { count: 45, seed: 4300, family: (i) => FAMILIES[i % FAMILIES.length] },
   r44: { count: 45, seed: 4400, family: (i) => ['meta', 'stages', 'nocache', 'twins', 'dedup', 'errors', 'multi', 'base-dev-prod', 'mounts'][i % 9] },
+  r45: { count: 45, seed: 4500, family: (i) => FAMILIES[i % FAMILIES.length] },
+  r46: { count: 45, seed: 4600, family: (i) => ['meta', 'stages', 'nocache', 'twins', 'dedup', 'errors', 'multi', 'base-dev-prod', 'mounts'][i % 9] },
 };
 
 /** mulberry32: small, seedable, the same sequence on every machine. */
