@@ -28,6 +28,8 @@
 //   node scripts/random-scenarios.mjs r44   # 45: the multi-stage shapes in turn, five of each
 //   node scripts/random-scenarios.mjs r45   # 45: every family in turn, other seeds
 //   node scripts/random-scenarios.mjs r46   # 45: the multi-stage shapes in turn, other seeds
+//   node scripts/random-scenarios.mjs r47   # 45: every family in turn, other seeds
+//   node scripts/random-scenarios.mjs r48   # 45: the multi-stage shapes in turn, other seeds
 //   node scripts/random-scenarios.mjs r21 OUT_DIR   # somewhere else
 //
 // Each build applies random edits to a model of the context (files, modes, empty directories,
@@ -64,6 +66,8 @@ const ROUNDS = {
   r44: { count: 45, seed: 4400, family: (i) => ['meta', 'stages', 'nocache', 'twins', 'dedup', 'errors', 'multi', 'base-dev-prod', 'mounts'][i % 9] },
   r45: { count: 45, seed: 4500, family: (i) => FAMILIES[i % FAMILIES.length] },
   r46: { count: 45, seed: 4600, family: (i) => ['meta', 'stages', 'nocache', 'twins', 'dedup', 'errors', 'multi', 'base-dev-prod', 'mounts'][i % 9] },
+  r47: { count: 45, seed: 4700, family: (i) => FAMILIES[i % FAMILIES.length] },
+  r48: { count: 45, seed: 4800, family: (i) => ['meta', 'stages', 'nocache', 'twins', 'dedup', 'errors', 'multi', 'base-dev-prod', 'mounts'][i % 9] },
 };
 
 /** mulberry32: small, seedable, the same sequence on every machine. */
