@@ -39,6 +39,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const FAMILIES = ['single', 'multi', 'base-dev-prod', 'tree', 'meta', 'stages', 'add', 'ignore', 'copyflags', 'shell', 'nocache', 'mounts', 'errors', 'dedup', 'twins'];
+// The shapes with more than one stage, where the --no-cache and image rules of both builders meet.
+const MULTI_STAGE = ['meta', 'stages', 'nocache', 'twins', 'dedup', 'errors', 'multi', 'base-dev-prod', 'mounts'];
 const ROUNDS = {
   r21: { count: 24, seed: 2100, family: (i) => (i % 2 === 0 ? 'single' : 'multi') },
   r22: { count: 16, seed: 2200, family: () => 'base-dev-prod' },
@@ -63,11 +65,11 @@ const ROUNDS = {
   r41: { count: 45, seed: 4100, family: (i) => ['meta', 'stages', 'nocache', 'twins', 'dedup'][i % 5] },
   r42: { count: 45, seed: 4200, family: (i) => FAMILIES[i % FAMILIES.length] },
   r43: { count: 45, seed: 4300, family: (i) => FAMILIES[i % FAMILIES.length] },
-  r44: { count: 45, seed: 4400, family: (i) => ['meta', 'stages', 'nocache', 'twins', 'dedup', 'errors', 'multi', 'base-dev-prod', 'mounts'][i % 9] },
+  r44: { count: 45, seed: 4400, family: (i) => MULTI_STAGE[i % MULTI_STAGE.length] },
   r45: { count: 45, seed: 4500, family: (i) => FAMILIES[i % FAMILIES.length] },
-  r46: { count: 45, seed: 4600, family: (i) => ['meta', 'stages', 'nocache', 'twins', 'dedup', 'errors', 'multi', 'base-dev-prod', 'mounts'][i % 9] },
+  r46: { count: 45, seed: 4600, family: (i) => MULTI_STAGE[i % MULTI_STAGE.length] },
   r47: { count: 45, seed: 4700, family: (i) => FAMILIES[i % FAMILIES.length] },
-  r48: { count: 45, seed: 4800, family: (i) => ['meta', 'stages', 'nocache', 'twins', 'dedup', 'errors', 'multi', 'base-dev-prod', 'mounts'][i % 9] },
+  r48: { count: 45, seed: 4800, family: (i) => MULTI_STAGE[i % MULTI_STAGE.length] },
 };
 
 /** mulberry32: small, seedable, the same sequence on every machine. */

@@ -180,17 +180,17 @@ export function predict(result: BuildResult, store: CacheStore, opts: PredictOpt
         if (found) imageOf.set(key.digest, found.image);
         return;
       }
+      // This very key was built, but only on other images of the steps above (a --no-cache build or
+      // a twin stage made newer ones); nothing of its own differs from that record.
+      if (store.has(key.digest)) {
+        rootOf.set(i, i);
+        classicBust = i;
+        out.push({ cached: false, reason: { cause: 'inputs', changes: [{ part: 'parent-image' }], follows: null } });
+        commitImage(i, key);
+        return;
+      }
     } else if (store.has(key.digest) || builtEarlier) {
       out.push({ cached: true, reason: null });
-      return;
-    }
-    // Classic: this very key was built, but only on other images of the steps above (a --no-cache
-    // build or a twin stage replaced them); nothing of its own differs from that record.
-    if (classic && store.has(key.digest)) {
-      rootOf.set(i, i);
-      classicBust = i;
-      out.push({ cached: false, reason: { cause: 'inputs', changes: [{ part: 'parent-image' }], follows: null } });
-      commitImage(i, key);
       return;
     }
     const previous = closestRecord(store, step, opts.stepId(step));

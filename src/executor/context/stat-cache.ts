@@ -163,13 +163,13 @@ function parse(buf: Buffer, rootKey: string): { paths: string[]; stats: Float64A
   const headerLength = buf.readUInt32LE(MAGIC.length);
   const header = JSON.parse(buf.toString('utf8', MAGIC.length + 4, MAGIC.length + 4 + headerLength)) as Partial<Header>;
   const count = header.count;
-  if (header.rootKey !== rootKey || !Number.isSafeInteger(count) || count! < 0) return undefined;
+  if (header.rootKey !== rootKey || typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) return undefined;
   const statsAt = align8(MAGIC.length + 4 + headerLength);
-  const digestsAt = statsAt + count! * FIELDS * 8;
-  const pathsAt = digestsAt + count! * HEX;
-  if (buf.length < pathsAt || (count! > 0 && buf[buf.length - 1] !== 0)) return undefined;
+  const digestsAt = statsAt + count * FIELDS * 8;
+  const pathsAt = digestsAt + count * HEX;
+  if (buf.length < pathsAt || (count > 0 && buf[buf.length - 1] !== 0)) return undefined;
   // Copied out: the file's buffer need not sit at a multiple of 8 in its ArrayBuffer.
-  const stats = new Float64Array(count! * FIELDS);
+  const stats = new Float64Array(count * FIELDS);
   new Uint8Array(stats.buffer).set(buf.subarray(statsAt, digestsAt));
   const digests = buf.toString('latin1', digestsAt, pathsAt);
   const paths = count === 0 ? [] : buf.toString('utf8', pathsAt, buf.length - 1).split('\0');
